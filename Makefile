@@ -1,0 +1,73 @@
+# Two entry points (see README): `make run` and `make test`. Both create the
+# virtual environment from the pinned requirements on first use.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(CURDIR)/$(VENV)/bin
+
+export DO_NOT_TRACK := 1
+export DBT_PROFILES_DIR := $(CURDIR)
+export DBT_SEND_ANONYMOUS_USAGE_STATS := false
+
+# make run: the demo warehouse a user explores.
+DEMO_LEADS ?= 5000
+DBT_DUCKDB_PATH ?= $(CURDIR)/revenue_funnel.duckdb
+# make test: a separate, smaller warehouse so tests never touch the demo file.
+TEST_DIR := $(CURDIR)/build/test
+TEST_DUCKDB := $(TEST_DIR)/revenue_funnel_test.duckdb
+TEST_LEADS ?= 3000
+
+.PHONY: install run demo-data build docs test lint lint-sql lint-python parse dbt-test pytest clean
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+run: install demo-data build docs
+	@echo "Done: warehouse $(DBT_DUCKDB_PATH), docs in target/index.html (make serve-docs to browse)."
+
+demo-data: install
+	$(BIN)/python scripts/generate_demo_data.py --leads $(DEMO_LEADS) --duckdb $(DBT_DUCKDB_PATH)
+
+build: install
+	DBT_DUCKDB_PATH=$(DBT_DUCKDB_PATH) $(BIN)/dbt build --fail-fast
+
+docs: install
+	DBT_DUCKDB_PATH=$(DBT_DUCKDB_PATH) $(BIN)/dbt docs generate
+
+serve-docs: install
+	DBT_DUCKDB_PATH=$(DBT_DUCKDB_PATH) $(BIN)/dbt docs serve --port 8080
+
+# Every check; exits non-zero when any fails.
+test: install test-data lint parse dbt-test pytest
+
+test-data: install
+	mkdir -p $(TEST_DIR)
+	$(BIN)/python scripts/generate_demo_data.py --quiet --leads $(TEST_LEADS) --duckdb $(TEST_DUCKDB)
+
+lint: lint-python lint-sql
+
+lint-python: install
+	$(BIN)/ruff check scripts tests/python
+
+# The dbt templater compiles models, and staging reads the raw tables' columns,
+# so SQL lint runs against the test warehouse.
+lint-sql: install test-data
+	DBT_DUCKDB_PATH=$(TEST_DUCKDB) $(BIN)/sqlfluff lint models analyses tests --processes 2
+
+parse: install
+	DBT_DUCKDB_PATH=$(TEST_DUCKDB) $(BIN)/python scripts/check_parse.py
+
+dbt-test: install test-data
+	DBT_DUCKDB_PATH=$(TEST_DUCKDB) $(BIN)/dbt build --full-refresh
+	DBT_DUCKDB_PATH=$(TEST_DUCKDB) $(BIN)/dbt compile --select "resource_type:analysis"
+
+pytest: install
+	$(BIN)/python -m pytest tests/python -q
+
+clean:
+	rm -rf target logs build $(VENV) revenue_funnel.duckdb

@@ -1,0 +1,158 @@
+{#
+    One row per opportunity: the person it belongs to, when it first reached a
+    stage mapped to pipeline (or won), whether and when it was won or lost as
+    of the as-of date, whether it was reopened, and its amount in the
+    corporate currency at the dated exchange rate of its close date.
+#}
+with
+
+opportunities as (
+
+    select * from {{ ref('stg_salesforce__opportunities') }}
+
+),
+
+visits as (
+
+    select * from {{ ref('int_opportunity_stage_visits') }}
+
+),
+
+leads as (
+
+    select * from {{ ref('stg_salesforce__leads') }}
+
+),
+
+identities as (
+
+    select * from {{ ref('int_person_identities') }}
+
+),
+
+exchange_rates as (
+
+    select * from {{ ref('int_exchange_rates_daily') }}
+
+),
+
+as_of as (
+
+    select * from {{ ref('int_as_of_date') }}
+
+),
+
+visit_summary as (
+
+    select
+        opportunity_id,
+        min(case when funnel_stage in ('pipeline', 'won') then entered_at end) as pipeline_at,
+        max(case when is_current_visit and funnel_stage = 'won' then entered_at end) as won_at,
+        max(case when is_current_visit and funnel_stage = 'lost' then entered_at end) as lost_at,
+        max(case when is_current_visit then funnel_stage end) as funnel_stage_as_of,
+        count(case when is_closed_stage and not is_current_visit then 1 end) > 0 as is_reopened,
+        count(case when is_unmapped_stage then 1 end) as unmapped_stage_visit_count,
+        count(*) as stage_visit_count
+    from visits
+    group by opportunity_id
+
+),
+
+converting_leads as (
+
+    select
+        converted_opportunity_id as opportunity_id,
+        min(lead_id) as lead_id
+    from leads
+    where converted_opportunity_id is not null
+    group by converted_opportunity_id
+
+),
+
+corporate_currency as (
+
+    select min(currency_code) as corporate_currency_code
+    from exchange_rates
+    where is_corporate
+
+),
+
+persons as (
+
+    select
+        opportunities.opportunity_id,
+        coalesce(lead_person.person_id, contact_person.person_id) as person_id,
+        case
+            when lead_person.person_id is not null then 'converted_lead'
+            when contact_person.person_id is not null then 'contact'
+        end as person_link
+    from opportunities
+    left join converting_leads
+        on opportunities.opportunity_id = converting_leads.opportunity_id
+    left join identities as lead_person
+        on converting_leads.lead_id = lead_person.record_id
+    left join identities as contact_person
+        on opportunities.contact_id = contact_person.record_id
+
+),
+
+converted as (
+
+    select
+        opportunities.opportunity_id,
+        -- a single-currency org has no currency column: amounts are corporate
+        coalesce(opportunities.currency_code, corporate_currency.corporate_currency_code) as currency_code,
+        opportunities.amount_local,
+        case when corporate_currency.corporate_currency_code is null then 1.0 else exchange_rates.conversion_rate end
+            as conversion_rate,
+        case
+            when corporate_currency.corporate_currency_code is null then 'corporate'
+            else coalesce(exchange_rates.rate_source, 'missing')
+        end as conversion_rate_source
+    from opportunities
+    cross join corporate_currency
+    left join exchange_rates
+        on coalesce(opportunities.currency_code, corporate_currency.corporate_currency_code)
+            = exchange_rates.currency_code
+            and opportunities.close_date = exchange_rates.date_day
+
+),
+
+final as (
+
+    select
+        opportunities.opportunity_id,
+        persons.person_id,
+        persons.person_link,
+        opportunities.account_id,
+        opportunities.campaign_id,
+        opportunities.owner_user_id,
+        opportunities.stage_name as current_stage_name,
+        visit_summary.funnel_stage_as_of,
+        opportunities.loss_reason,
+        opportunities.close_date,
+        opportunities.created_at,
+        visit_summary.pipeline_at,
+        visit_summary.won_at,
+        visit_summary.lost_at,
+        coalesce(visit_summary.is_reopened, false) as is_reopened,
+        coalesce(visit_summary.unmapped_stage_visit_count, 0) as unmapped_stage_visit_count,
+        coalesce(visit_summary.stage_visit_count, 0) as stage_visit_count,
+        converted.currency_code,
+        converted.amount_local,
+        converted.conversion_rate,
+        converted.conversion_rate_source,
+        {{ safe_divide('converted.amount_local', 'converted.conversion_rate') }} as amount
+    from opportunities
+    inner join persons
+        on opportunities.opportunity_id = persons.opportunity_id
+    inner join converted
+        on opportunities.opportunity_id = converted.opportunity_id
+    left join visit_summary
+        on opportunities.opportunity_id = visit_summary.opportunity_id
+    cross join as_of
+    where opportunities.created_at < as_of.as_of_end_at
+
+)
+
+select * from final

@@ -1,0 +1,56 @@
+{#
+    One row per day from the start of the year of the first lead to the end
+    of the year of the as-of date, with the week, month and quarter each day
+    belongs to, so BI tools can join any *_date column and roll it up.
+#}
+with
+
+leads as (
+
+    select * from {{ ref('stg_salesforce__leads') }}
+
+),
+
+as_of as (
+
+    select * from {{ ref('int_as_of_date') }}
+
+),
+
+bounds as (
+
+    select
+        -- the Monday of the week holding January 1, so week periods are whole
+        cast({{ dbt.date_trunc('week', dbt.date_trunc('year', 'min(leads.created_at)')) }} as date) as first_date,
+        cast(
+            {{ dbt.dateadd('day', -1, dbt.dateadd('year', 1, dbt.date_trunc('year', 'max(as_of.as_of_date)'))) }}
+            as date
+        ) as last_date
+    from leads
+    cross join as_of
+
+),
+
+days as (
+
+    {{ day_spine('bounds', 'bounds.first_date', 'bounds.last_date') }}
+
+),
+
+final as (
+
+    select
+        days.date_day,
+        cast({{ dbt.date_trunc('week', 'days.date_day') }} as date) as week_start_date,
+        cast({{ dbt.date_trunc('month', 'days.date_day') }} as date) as month_start_date,
+        cast({{ dbt.date_trunc('quarter', 'days.date_day') }} as date) as quarter_start_date,
+        cast({{ dbt.date_trunc('year', 'days.date_day') }} as date) as year_start_date,
+        cast({{ dbt.date_trunc(funnel_period_grain(), 'days.date_day') }} as date) as period_start_date,
+        days.date_day <= as_of.as_of_date as is_on_or_before_as_of,
+        days.date_day = as_of.as_of_date as is_as_of_date
+    from days
+    cross join as_of
+
+)
+
+select * from final

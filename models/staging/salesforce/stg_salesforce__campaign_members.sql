@@ -1,0 +1,36 @@
+with source as (
+
+    select * from {{ ref('base_salesforce__campaign_member') }}
+    where exclusion_reason is null
+
+),
+
+renamed as (
+
+    select
+        ---------- ids
+        id as campaign_member_id,
+        campaign_id,
+        lead_id,
+        contact_id,
+
+        ---------- strings
+        status as member_status,
+
+        ---------- booleans
+        coalesce(has_responded, false) as has_responded,
+        is_deleted_record as is_deleted,
+
+        ---------- dates
+        first_responded_date,
+
+        ---------- timestamps
+        created_date as created_at,
+        system_modstamp as modified_at,
+        _fivetran_synced as loaded_at
+
+    from source
+
+)
+
+select * from renamed

@@ -1,0 +1,68 @@
+{%- set test_domains = validated_var('test_lead_email_domains', type='string_list') -%}
+{%- set test_names = validated_var('test_lead_names', type='string_list') -%}
+
+with source as (
+
+    select * from {{ ref('base_salesforce__lead') }}
+    where exclusion_reason is null
+
+),
+
+renamed as (
+
+    select
+        ---------- ids
+        id as lead_id,
+        owner_id as owner_user_id,
+        converted_contact_id,
+        converted_account_id,
+        converted_opportunity_id,
+
+        ---------- strings
+        first_name,
+        last_name,
+        email,
+        lower({{ dbt.split_part('email', "'@'", 2) }}) as email_domain,
+        company as company_name,
+        title,
+        industry,
+        country,
+        lead_source,
+        status as lead_status,
+        rating as lead_rating,
+        disqualification_reason_c as disqualification_reason,
+        upper(currency_iso_code) as currency_code,
+
+        ---------- numerics
+        number_of_employees as employee_count,
+
+        ---------- booleans
+        coalesce(is_converted, false) as is_converted,
+        is_deleted_record as is_deleted,
+
+        ---------- dates
+        converted_date,
+
+        ---------- timestamps
+        created_date as created_at,
+        system_modstamp as modified_at,
+        _fivetran_synced as loaded_at
+
+    from source
+
+),
+
+flagged as (
+
+    select
+        *,
+        (
+            email_domain in {{ sql_string_list(test_domains | map('lower') | list) }}
+            or lower(last_name) in {{ sql_string_list(test_names | map('lower') | list) }}
+            or lower(company_name) in {{ sql_string_list(test_names | map('lower') | list) }}
+        ) as is_test_lead
+    from renamed
+
+)
+
+select * from flagged

@@ -1,0 +1,39 @@
+with source as (
+
+    select * from {{ ref('base_salesforce__opportunity_history') }}
+    where exclusion_reason is null
+
+),
+
+renamed as (
+
+    select
+        ---------- ids
+        id as opportunity_history_id,
+        opportunity_id,
+        created_by_id as changed_by_user_id,
+
+        ---------- strings
+        stage_name,
+        forecast_category,
+
+        ---------- numerics
+        amount as amount_local,
+        probability / 100.0 as probability_rate,
+
+        ---------- booleans
+        is_deleted_record as is_deleted,
+
+        ---------- dates
+        close_date,
+
+        ---------- timestamps
+        created_date as changed_at,
+        system_modstamp as modified_at,
+        _fivetran_synced as loaded_at
+
+    from source
+
+)
+
+select * from renamed

@@ -1,0 +1,86 @@
+-- A person reaches each stage at most once, and the period counts of the
+-- whole funnel add up to exactly the persons who reached each stage.
+with
+
+events as (
+
+    select * from {{ ref('fct_funnel_stage_events') }}
+
+),
+
+periods as (
+
+    select * from {{ ref('fct_funnel_periods') }}
+    where breakdown_dimension = 'total'
+
+),
+
+repeated as (
+
+    select
+        'repeated person-stage' as problem,
+        funnel_stage,
+        count(*) as event_count,
+        count(distinct person_id) as person_count
+    from events
+    group by funnel_stage
+    having count(*) != count(distinct person_id)
+
+),
+
+period_totals as (
+
+    select
+        'lead' as funnel_stage,
+        sum(leads_count) as counted
+    from periods
+    union all
+    select
+        'handled' as funnel_stage,
+        sum(handled_count) as counted
+    from periods
+    union all
+    select
+        'appointment' as funnel_stage,
+        sum(appointments_count) as counted
+    from periods
+    union all
+    select
+        'pipeline' as funnel_stage,
+        sum(pipeline_count) as counted
+    from periods
+    union all
+    select
+        'won' as funnel_stage,
+        sum(won_count) as counted
+    from periods
+
+),
+
+event_totals as (
+
+    select
+        funnel_stage,
+        count(distinct person_id) as reached
+    from events
+    group by funnel_stage
+
+),
+
+mismatched as (
+
+    select
+        'period total differs from persons' as problem,
+        period_totals.funnel_stage,
+        period_totals.counted as event_count,
+        coalesce(event_totals.reached, 0) as person_count
+    from period_totals
+    left join event_totals
+        on period_totals.funnel_stage = event_totals.funnel_stage
+    where period_totals.counted != coalesce(event_totals.reached, 0)
+
+)
+
+select * from repeated
+union all
+select * from mismatched
