@@ -34,7 +34,7 @@ demo-data: install
 	$(BIN)/python scripts/generate_demo_data.py --leads $(DEMO_LEADS) --duckdb $(DBT_DUCKDB_PATH)
 
 build: install
-	DBT_DUCKDB_PATH=$(DBT_DUCKDB_PATH) $(BIN)/dbt build --fail-fast
+	DBT_DUCKDB_PATH=$(DBT_DUCKDB_PATH) $(BIN)/dbt build --full-refresh
 
 docs: install
 	DBT_DUCKDB_PATH=$(DBT_DUCKDB_PATH) $(BIN)/dbt docs generate
