@@ -10,7 +10,7 @@ export DBT_PROFILES_DIR := $(CURDIR)
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 
 # make run: the demo warehouse a user explores.
-DEMO_LEADS ?= 5000
+DEMO_LEADS ?= 20000
 DBT_DUCKDB_PATH ?= $(CURDIR)/revenue_funnel.duckdb
 # make test: a separate, smaller warehouse so tests never touch the demo file.
 TEST_DIR := $(CURDIR)/build/test
@@ -65,6 +65,7 @@ parse: install
 dbt-test: install test-data
 	DBT_DUCKDB_PATH=$(TEST_DUCKDB) $(BIN)/dbt build --full-refresh
 	DBT_DUCKDB_PATH=$(TEST_DUCKDB) $(BIN)/dbt compile --select "resource_type:analysis"
+	$(BIN)/python scripts/run_analyses.py $(TEST_DUCKDB) target
 
 pytest: install
 	$(BIN)/python -m pytest tests/python -q

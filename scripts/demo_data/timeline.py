@@ -132,7 +132,16 @@ class DepartmentFactors:
 
         season = catalog.MONTH_SEASONALITY[timeline.calendar_month - 1]
         growth = np.exp(0.012 * m)
-        lead_volume = season * growth * lognormal(0.15)
+        # Lead volume swings most, and persistently (campaign budgets and mix change over
+        # quarters, not days): an AR(1) log-series, the variance that every downstream
+        # department inherits in the article.
+        persistence, volume_sd = 0.8, 0.3
+        shocks = g.normal(0.0, 1.0, months)
+        level = np.empty(months)
+        level[0] = shocks[0]
+        for month in range(1, months):
+            level[month] = persistence * level[month - 1] + np.sqrt(1 - persistence**2) * shocks[month]
+        lead_volume = season * growth * np.exp(volume_sd * level - volume_sd**2 / 2)
 
         # IS: noisy while the team is being built (first ~6 months), steady afterwards,
         # with staffing dips in two months (one early, one later and milder).
@@ -150,8 +159,8 @@ class DepartmentFactors:
         # stable afterwards (the story where Marketing becomes ready to own pipeline).
         volatile = int(np.ceil(0.4 * months))
         fs_pipeline = lognormal(np.where(m < volatile, 0.30, 0.04))
-        fs_win = lognormal(0.15)
-        customer = lognormal(0.10)
+        fs_win = lognormal(0.08)
+        customer = lognormal(0.06)
         return cls(
             lead_volume=lead_volume,
             is_appointment=is_appointment,

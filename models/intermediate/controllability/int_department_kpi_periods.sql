@@ -1,0 +1,76 @@
+{#
+    One row per department and period (funnel_period_grain) with the KPI the
+    department held on the first day of the period, its actual in the period
+    view, its target spread onto the period, and whether the target was met.
+    The readiness record and the gap attribution read it.
+#}
+{%- set stage_columns = {
+    'lead': 'leads_count',
+    'handled': 'handled_count',
+    'appointment': 'appointments_count',
+    'pipeline': 'pipeline_count',
+    'won': 'won_count',
+    'won_amount': 'won_amount',
+} -%}
+
+with
+
+periods as (
+
+    select * from {{ ref('fct_funnel_periods') }}
+    where breakdown_dimension = 'total'
+
+),
+
+assignments as (
+
+    select * from {{ ref('department_kpi_assignments') }}
+
+),
+
+targets as (
+
+    select * from {{ ref('int_targets_by_period') }}
+
+),
+
+assigned as (
+
+    select
+        assignments.department,
+        assignments.kpi_stage,
+        assignments.valid_from as assigned_from,
+        periods.period_start_date,
+        periods.is_complete_period,
+        case assignments.kpi_stage
+            {%- for stage, column in stage_columns.items() %}
+                when '{{ stage }}' then cast(periods.{{ column }} as {{ type_double() }})
+            {%- endfor %}
+        end as actual_value
+    from assignments
+    inner join periods
+        on periods.period_start_date between assignments.valid_from and assignments.valid_to
+
+),
+
+final as (
+
+    select
+        assigned.department,
+        assigned.period_start_date,
+        assigned.kpi_stage,
+        assigned.assigned_from,
+        assigned.is_complete_period,
+        assigned.actual_value,
+        targets.target_value,
+        {{ safe_divide('assigned.actual_value', 'targets.target_value') }} as attainment_rate,
+        assigned.actual_value >= targets.target_value as is_target_met
+    from assigned
+    left join targets
+        on assigned.department = targets.target_owner
+            and assigned.kpi_stage = targets.kpi_stage
+            and assigned.period_start_date = targets.period_start_date
+
+)
+
+select * from final

@@ -1,0 +1,112 @@
+{#
+    The KPI chain in logs, one row per complete period, candidate KPI and
+    factor entering it: for KPI k (lead, appointment, pipeline, won,
+    won_amount) the factors f_0 .. f_k of seed funnel_factors, with
+    log f_i = ln(numerator count) - ln(denominator count) and log N_k.
+    A period is usable for KPI k only when every count in its chain is
+    positive; otherwise the logs are null and is_usable_period says why the
+    period drops out. By construction sum_i log f_i = log N_k in usable periods.
+#}
+{%- set stage_columns = {
+    'lead': 'leads_count',
+    'appointment': 'appointments_count',
+    'pipeline': 'pipeline_count',
+    'won': 'won_count',
+    'won_amount': 'won_amount',
+} -%}
+
+with
+
+periods as (
+
+    select * from {{ ref('fct_funnel_periods') }}
+    where breakdown_dimension = 'total' and is_complete_period
+
+),
+
+factors as (
+
+    select * from {{ ref('funnel_factors') }}
+
+),
+
+indexed_periods as (
+
+    select
+        *,
+        row_number() over (order by period_start_date) as period_index
+    from periods
+
+),
+
+stage_values as (
+
+    {%- for stage, column in stage_columns.items() %}
+        select
+            period_start_date,
+            period_index,
+            '{{ stage }}' as funnel_stage,
+            cast({{ column }} as {{ type_double() }}) as stage_value
+        from indexed_periods
+        {% if not loop.last %}union all{% endif %}
+    {%- endfor %}
+
+),
+
+factor_values as (
+
+    select
+        numerators.period_start_date,
+        numerators.period_index,
+        factors.factor,
+        factors.factor_order,
+        factors.owner_department,
+        case
+            when factors.denominator_stage is null then numerators.stage_value
+            else {{ safe_divide('numerators.stage_value', 'denominators.stage_value') }}
+        end as factor_value,
+        {{ safe_ln('numerators.stage_value') }}
+        - case when factors.denominator_stage is null then 0 else {{ safe_ln('denominators.stage_value') }} end
+            as log_factor
+    from factors
+    inner join stage_values as numerators
+        on factors.numerator_stage = numerators.funnel_stage
+    left join stage_values as denominators
+        on factors.denominator_stage = denominators.funnel_stage
+            and numerators.period_index = denominators.period_index
+
+),
+
+kpi_chains as (
+
+    select
+        factor_values.period_start_date,
+        factor_values.period_index,
+        kpis.kpi_stage,
+        kpis.factor_order as kpi_order,
+        factor_values.factor,
+        factor_values.factor_order,
+        factor_values.owner_department,
+        factor_values.factor_value,
+        factor_values.log_factor,
+        kpi_values.stage_value as kpi_value,
+        {{ safe_ln('kpi_values.stage_value') }} as log_kpi
+    from factors as kpis
+    inner join factor_values
+        on kpis.factor_order >= factor_values.factor_order
+    inner join stage_values as kpi_values
+        on kpis.kpi_stage = kpi_values.funnel_stage
+            and factor_values.period_index = kpi_values.period_index
+
+),
+
+final as (
+
+    select
+        *,
+        count(log_factor) over (partition by period_index, kpi_stage) = kpi_order + 1 as is_usable_period
+    from kpi_chains
+
+)
+
+select * from final

@@ -1,0 +1,128 @@
+{#
+    Per period and tracked department (var readiness_departments): the KPI
+    stage the department holds, the next stage it could take on, and whether
+    it is ready to: the rate into the next stage is stable
+    (fct_conversion_volatility) and the department met its KPI target in at
+    least readiness_min_target_hits of the last W periods. A KPI whose entry
+    rate is not stable is held beyond readiness - the article's unreasonable
+    KPI (無理なKPI設定) - and is_beyond_readiness warns about it.
+#}
+{%- set window_periods = validated_var('controllability_window_periods', type='integer') -%}
+{%- set min_hits = validated_var('readiness_min_target_hits', type='integer') -%}
+{%- set tracked_departments = validated_var('readiness_departments', type='string_list') -%}
+
+with
+
+kpi_periods as (
+
+    select * from {{ ref('int_department_kpi_periods') }}
+    where
+        is_complete_period
+        and department in {{ sql_string_list(tracked_departments) }}
+
+),
+
+volatility as (
+
+    select * from {{ ref('fct_conversion_volatility') }}
+
+),
+
+factors as (
+
+    select * from {{ ref('funnel_factors') }}
+
+),
+
+stage_steps as (
+
+    -- the chain lead -> appointment -> pipeline -> won -> won_amount, and the
+    -- rate (factor) that leads into each stage
+    select
+        factors.kpi_stage,
+        -- f_0 (lead volume) is not a rate: a lead KPI has no entry rate
+        case when factors.factor_order > 0 then factors.factor end as entry_rate_name,
+        next_factors.kpi_stage as next_kpi_stage,
+        next_factors.factor as next_entry_rate_name
+    from factors
+    left join factors as next_factors
+        on factors.factor_order + 1 = next_factors.factor_order
+
+),
+
+target_record as (
+
+    select
+        department,
+        period_start_date,
+        kpi_stage,
+        assigned_from,
+        is_target_met,
+        count(case when is_target_met then 1 end) over (
+            partition by department, kpi_stage
+            order by period_start_date
+            rows between {{ window_periods - 1 }} preceding and current row
+        ) as target_hits_count,
+        count(*) over (
+            partition by department, kpi_stage
+            order by period_start_date
+            rows between {{ window_periods - 1 }} preceding and current row
+        ) as record_periods_count
+    from kpi_periods
+
+),
+
+held_stability as (
+
+    select
+        target_record.department,
+        target_record.period_start_date,
+        case
+            when stage_steps.entry_rate_name is null then true
+            -- null while the window holds too few rates to judge
+            else held_rate.is_stable
+        end as is_held_rate_stable
+    from target_record
+    inner join stage_steps
+        on target_record.kpi_stage = stage_steps.kpi_stage
+    left join volatility as held_rate
+        on stage_steps.entry_rate_name = held_rate.rate_name
+            and target_record.period_start_date = held_rate.period_start_date
+
+),
+
+final as (
+
+    select
+        target_record.department,
+        target_record.period_start_date,
+        target_record.kpi_stage,
+        target_record.assigned_from,
+        stage_steps.next_kpi_stage,
+        held_stability.is_held_rate_stable,
+        held_rate.coefficient_of_variation as held_rate_cv,
+        stage_steps.next_entry_rate_name as next_rate_name,
+        next_rate.coefficient_of_variation as next_rate_cv,
+        coalesce(next_rate.is_stable, false) as is_next_rate_stable,
+        target_record.target_hits_count,
+        target_record.record_periods_count,
+        target_record.target_hits_count >= {{ min_hits }} as has_target_record,
+        coalesce(next_rate.is_stable, false) and target_record.target_hits_count >= {{ min_hits }}
+            as is_ready_for_next_stage,
+        not held_stability.is_held_rate_stable as is_beyond_readiness
+    from target_record
+    inner join stage_steps
+        on target_record.kpi_stage = stage_steps.kpi_stage
+    left join volatility as held_rate
+        on stage_steps.entry_rate_name = held_rate.rate_name
+            and target_record.period_start_date = held_rate.period_start_date
+    left join volatility as next_rate
+        on stage_steps.next_entry_rate_name = next_rate.rate_name
+            and target_record.period_start_date = next_rate.period_start_date
+    inner join held_stability
+        on target_record.department = held_stability.department
+            and target_record.period_start_date = held_stability.period_start_date
+
+)
+
+select * from final
