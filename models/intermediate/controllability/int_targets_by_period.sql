@@ -67,6 +67,8 @@ daily_targets as (
         on monthly_targets.target_month = month_lengths.month_start_date
     inner join calendar
         on monthly_targets.target_month = calendar.month_start_date
+    -- a period that starts before the calendar does is only partly covered: leave it out
+    where calendar.period_start_date >= (select min(first_day.date_day) from calendar as first_day)
 
 ),
 

@@ -1,7 +1,15 @@
+{{ config(
+    materialized=incremental_staging_materialization(),
+    unique_key='campaign_member_id',
+    incremental_strategy='delete+insert',
+    on_schema_change='append_new_columns',
+    pre_hook="{{ delete_excluded_staging_rows('base_salesforce__campaign_member', 'campaign_member_id') }}",
+) }}
+
 with source as (
 
     select * from {{ ref('base_salesforce__campaign_member') }}
-    where exclusion_reason is null
+    where exclusion_reason is null {{ incremental_staging_filter('coalesce(_fivetran_synced, system_modstamp)') }}
 
 ),
 

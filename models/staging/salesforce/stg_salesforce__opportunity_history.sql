@@ -1,7 +1,15 @@
+{{ config(
+    materialized=incremental_staging_materialization(),
+    unique_key='opportunity_history_id',
+    incremental_strategy='delete+insert',
+    on_schema_change='append_new_columns',
+    pre_hook="{{ delete_excluded_staging_rows('base_salesforce__opportunity_history', 'opportunity_history_id') }}",
+) }}
+
 with source as (
 
     select * from {{ ref('base_salesforce__opportunity_history') }}
-    where exclusion_reason is null
+    where exclusion_reason is null {{ incremental_staging_filter('coalesce(_fivetran_synced, system_modstamp)') }}
 
 ),
 

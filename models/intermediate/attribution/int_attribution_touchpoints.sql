@@ -1,0 +1,191 @@
+{#
+    One row per conversion (a person reaching lead, appointment, pipeline or
+    won) and touch that qualifies for it: a campaign response of the person at
+    or before the conversion and at most attribution_lookback_days before it.
+    Touches are ordered by (touched_at, campaign_member_id), and each row
+    carries its position, the touch count, the W-shaped anchors, the
+    time-decay weight and the credit of every attribution model. A conversion
+    without a qualifying touch keeps one row on the '(unattributed)' touch
+    with every credit 1, so no conversion is dropped.
+#}
+{%- set settings = attribution_settings() -%}
+{%- set one = 'cast(1 as ' ~ type_double() ~ ')' -%}
+
+with
+
+stage_events as (
+
+    select * from {{ ref('fct_funnel_stage_events') }}
+
+),
+
+touches as (
+
+    select * from {{ ref('int_campaign_touches') }}
+
+),
+
+conversions as (
+
+    select
+        person_id,
+        funnel_stage,
+        reached_at as converted_at,
+        won_amount,
+        lead_created_at,
+        -- the W-shaped opportunity-creation anchor: the person's pipeline (案件化) time
+        max(case when funnel_stage = 'pipeline' then reached_at end) over (partition by person_id) as pipeline_at
+    from stage_events
+    where funnel_stage in ('lead', 'appointment', 'pipeline', 'won')
+
+),
+
+-- each conversion with every touch of the person at or before it, within the
+-- lookback window; a conversion without one keeps a single row with no touch
+candidate_touches as (
+
+    select
+        conversions.person_id,
+        conversions.funnel_stage,
+        conversions.converted_at,
+        conversions.won_amount,
+        conversions.lead_created_at,
+        conversions.pipeline_at,
+        touches.campaign_member_id,
+        touches.campaign_id,
+        touches.channel,
+        touches.touched_at,
+        {{ days_between('touches.touched_at', 'conversions.converted_at') }} as days_before_conversion
+    from conversions
+    left join touches
+        on
+            conversions.person_id = touches.person_id
+            and conversions.converted_at >= touches.touched_at
+            and {{ dbt.dateadd('day', -settings.lookback_days, 'conversions.converted_at') }} <= touches.touched_at
+
+),
+
+positioned as (
+
+    select
+        *,
+        row_number() over (
+            partition by person_id, funnel_stage
+            order by touched_at, campaign_member_id
+        ) as touch_position,
+        count(campaign_member_id) over (partition by person_id, funnel_stage) as touch_count,
+        -- touches are in time order, so those at or before a moment are the first
+        -- ones, and their count is the position of the last of them (0: none)
+        count(case when touched_at <= lead_created_at then 1 end)
+            over (partition by person_id, funnel_stage) as lead_anchor_position,
+        count(case when pipeline_at <= converted_at and touched_at <= pipeline_at then 1 end)
+            over (partition by person_id, funnel_stage) as opportunity_anchor_position,
+        min(days_before_conversion) over (partition by person_id, funnel_stage) as min_days_before_conversion
+    from candidate_touches
+
+),
+
+weighted as (
+
+    select
+        *,
+        -- W-shaped roles held by this touch: first, lead creation, opportunity creation
+        case when touch_position = 1 then 1 else 0 end
+        + case when touch_position = lead_anchor_position then 1 else 0 end
+        + case when touch_position = opportunity_anchor_position then 1 else 0 end as anchor_role_count,
+        -- W-shaped roles of the conversion: first always, the other two when they exist
+        1
+        + case when lead_anchor_position > 0 then 1 else 0 end
+        + case when opportunity_anchor_position > 0 then 1 else 0 end as conversion_role_count,
+        -- touches holding no role
+        touch_count - (
+            1
+            + case when lead_anchor_position > 1 then 1 else 0 end
+            + case
+                when opportunity_anchor_position > 1 and opportunity_anchor_position != lead_anchor_position then 1
+                else 0
+            end
+        ) as other_touch_count,
+        -- relative to the touch nearest the conversion (weight 1), so far touches never underflow to 0
+        power(
+            cast(2 as {{ type_double() }}),
+            -(days_before_conversion - min_days_before_conversion)
+            / cast({{ settings.half_life_days }} as {{ type_double() }})
+        ) as time_decay_weight
+    from positioned
+
+),
+
+credited as (
+
+    select
+        *,
+        -- W-shaped total in tenths: 3 per role, plus 1 for the other touches when there are any
+        3 * conversion_role_count + case when other_touch_count > 0 then 1 else 0 end as w_shaped_tenths,
+        sum(time_decay_weight) over (partition by person_id, funnel_stage) as time_decay_weight_total
+    from weighted
+
+),
+
+final as (
+
+    select
+        ---------- ids
+        person_id,
+        funnel_stage,
+        coalesce(campaign_member_id, '(unattributed)') as campaign_member_id,
+        coalesce(campaign_id, '(unattributed)') as campaign_id,
+
+        ---------- strings
+        coalesce(channel, 'Unattributed') as channel,
+
+        ---------- numerics
+        case when touch_count > 0 then touch_position end as touch_position,
+        touch_count,
+        days_before_conversion,
+        time_decay_weight,
+        won_amount,
+        case
+            when touch_count = 0 or touch_position = 1 then {{ one }}
+            else 0
+        end as first_touch_credit,
+        case
+            when touch_count = 0 or touch_position = touch_count then {{ one }}
+            else 0
+        end as last_touch_credit,
+        case
+            when touch_count = 0 then {{ one }}
+            else {{ safe_divide('1', 'touch_count') }}
+        end as linear_credit,
+        case
+            when touch_count <= 1 then {{ one }}
+            when touch_count = 2 then {{ safe_divide('1', '2') }}
+            when touch_position = 1 or touch_position = touch_count then {{ safe_divide('2', '5') }}
+            else {{ safe_divide('1', '5 * (touch_count - 2)') }}
+        end as position_based_credit,
+        case
+            when touch_count = 0 then {{ one }}
+            when anchor_role_count > 0 then {{ safe_divide('3 * anchor_role_count', 'w_shaped_tenths') }}
+            else {{ safe_divide('1', 'other_touch_count * w_shaped_tenths') }}
+        end as w_shaped_credit,
+        case
+            when touch_count = 0 then {{ one }}
+            else time_decay_weight / time_decay_weight_total
+        end as time_decay_credit,
+
+        ---------- booleans
+        touch_count = 0 as is_unattributed,
+        touch_count > 0 and touch_position = 1 as is_first_touch,
+        touch_count > 0 and touch_position = touch_count as is_last_touch,
+        touch_count > 0 and touch_position = lead_anchor_position as is_lead_creation_touch,
+        touch_count > 0 and touch_position = opportunity_anchor_position as is_opportunity_creation_touch,
+
+        ---------- timestamps
+        converted_at,
+        touched_at
+
+    from credited
+
+)
+
+select * from final

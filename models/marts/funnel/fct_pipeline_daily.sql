@@ -1,0 +1,134 @@
+{#
+    The daily state and movement of the opportunity pipeline, one row per day
+    and CRM stage: how many opportunities sat in the stage at the end of the
+    day and their amount (corporate currency, the opportunity's current
+    amount), and how many entered it that day, by movement: created (first
+    stage of a new opportunity), advanced (from an earlier stage), slipped
+    (back from a later stage), reopened (out of a closed stage), won, lost.
+    Built from the stage visits, so it reaches back as far as the history.
+#}
+with
+
+visits as (
+
+    select * from {{ ref('int_opportunity_stage_visits') }}
+
+),
+
+opportunities as (
+
+    select * from {{ ref('int_opportunity_outcomes') }}
+
+),
+
+calendar as (
+
+    select * from {{ ref('dim_calendar') }}
+    where is_on_or_before_as_of
+
+),
+
+sequenced as (
+
+    select
+        visits.*,
+        lag(visits.stage_order) over (partition by visits.opportunity_id order by visits.visit_number)
+            as previous_stage_order,
+        lag(visits.is_closed_stage) over (partition by visits.opportunity_id order by visits.visit_number)
+            as was_closed
+    from visits
+
+),
+
+movements as (
+
+    select
+        cast(entered_at as date) as date_day,
+        stage_name,
+        case
+            when visit_number = 1 then 'created'
+            when funnel_stage = 'won' then 'won'
+            when funnel_stage = 'lost' then 'lost'
+            when was_closed then 'reopened'
+            when stage_order < previous_stage_order then 'slipped'
+            else 'advanced'
+        end as movement
+    from sequenced
+
+),
+
+movement_counts as (
+
+    select
+        date_day,
+        stage_name,
+        count(*) as entered_count,
+        count(case when movement = 'created' then 1 end) as created_count,
+        count(case when movement = 'advanced' then 1 end) as advanced_count,
+        count(case when movement = 'slipped' then 1 end) as slipped_count,
+        count(case when movement = 'reopened' then 1 end) as reopened_count,
+        count(case when movement = 'won' then 1 end) as won_count,
+        count(case when movement = 'lost' then 1 end) as lost_count
+    from movements
+    group by date_day, stage_name
+
+),
+
+open_state as (
+
+    -- a visit covers every day from its entry to the day before it was left
+    select
+        calendar.date_day,
+        visits.stage_name,
+        count(*) as open_opportunities_count,
+        sum(opportunities.amount) as open_amount
+    from visits
+    inner join opportunities
+        on visits.opportunity_id = opportunities.opportunity_id
+    inner join calendar
+        on calendar.date_day >= cast(visits.entered_at as date)
+            and (visits.exited_at is null or calendar.date_day < cast(visits.exited_at as date))
+    where not visits.is_closed_stage
+    group by calendar.date_day, visits.stage_name
+
+),
+
+keys as (
+
+    select
+        date_day,
+        stage_name
+    from movement_counts
+    union
+    select
+        date_day,
+        stage_name
+    from open_state
+
+),
+
+final as (
+
+    select
+        keys.date_day,
+        keys.stage_name,
+        coalesce(open_state.open_opportunities_count, 0) as open_opportunities_count,
+        coalesce(open_state.open_amount, 0) as open_amount,
+        coalesce(movement_counts.entered_count, 0) as entered_count,
+        coalesce(movement_counts.created_count, 0) as created_count,
+        coalesce(movement_counts.advanced_count, 0) as advanced_count,
+        coalesce(movement_counts.slipped_count, 0) as slipped_count,
+        coalesce(movement_counts.reopened_count, 0) as reopened_count,
+        coalesce(movement_counts.won_count, 0) as won_count,
+        coalesce(movement_counts.lost_count, 0) as lost_count
+    from keys
+    left join open_state
+        on keys.date_day = open_state.date_day
+            and keys.stage_name = open_state.stage_name
+    left join movement_counts
+        on keys.date_day = movement_counts.date_day
+            and keys.stage_name = movement_counts.stage_name
+
+)
+
+select * from final

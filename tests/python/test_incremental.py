@@ -1,0 +1,199 @@
+"""An incremental run after new data builds exactly what a full refresh builds,
+and a second incremental run with nothing new changes nothing.
+
+The "new day" is made from generated data: the activities and stage changes of
+the last days are held back from the first build, then loaded with a later
+load time, together with an updated task, a soft-deleted event and a
+late-arriving task created weeks earlier.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+from dbt_runner import PROJECT_DIR, query, run_dbt
+
+GENERATOR = PROJECT_DIR / "scripts" / "generate_demo_data.py"
+HELD_BACK_TABLES = ("task", "event", "campaign_member", "opportunity_history")
+FIRST_LOAD = "2026-09-30 02:00:00"
+SECOND_LOAD = "2026-10-01 02:00:00"
+CUTOFF = "2026-09-25"
+
+
+def generate(database: Path, leads: int = 2000) -> None:
+    subprocess.run(
+        [sys.executable, str(GENERATOR), "--leads", str(leads), "--duckdb", str(database), "--quiet"],
+        check=True,
+        capture_output=True,
+    )
+
+
+def hold_back_last_days(database: Path) -> None:
+    with duckdb.connect(str(database)) as con:
+        for table in HELD_BACK_TABLES:
+            con.execute(
+                f"create table salesforce.held_{table} as "
+                f"select * from salesforce.{table} where created_date >= '{CUTOFF}'"
+            )
+            con.execute(f"delete from salesforce.{table} where created_date >= '{CUTOFF}'")
+        for table in [
+            row[0]
+            for row in con.execute(
+                "select table_name from information_schema.tables "
+                "where table_schema = 'salesforce' and table_name not like 'held\\_%' escape '\\'"
+            ).fetchall()
+        ]:
+            con.execute(f"update salesforce.{table} set _fivetran_synced = '{FIRST_LOAD}'")
+
+
+def load_new_day(database: Path) -> None:
+    with duckdb.connect(str(database)) as con:
+        for table in HELD_BACK_TABLES:
+            con.execute(
+                f"insert into salesforce.{table} "
+                f"select * replace (timestamp '{SECOND_LOAD}' as _fivetran_synced) "
+                f"from salesforce.held_{table}"
+            )
+            con.execute(f"drop table salesforce.held_{table}")
+        # a task edited today: a newer version of an existing record
+        con.execute(
+            f"""
+            insert into salesforce.task
+            select * replace (
+                'Email' as type, system_modstamp + interval 40 day as system_modstamp,
+                timestamp '{SECOND_LOAD}' as _fivetran_synced
+            )
+            from salesforce.task
+            where type = 'Call' and created_date < '{CUTOFF}'
+            order by id limit 3
+            """
+        )
+        # an event soft-deleted today
+        con.execute(
+            f"""
+            insert into salesforce.event
+            select * replace (
+                true as is_deleted, system_modstamp + interval 40 day as system_modstamp,
+                timestamp '{SECOND_LOAD}' as _fivetran_synced
+            )
+            from salesforce.event
+            where not is_deleted and type = 'First Meeting'
+            order by id limit 2
+            """
+        )
+        # a late-arriving task created three weeks ago, loaded only today
+        con.execute(
+            f"""
+            insert into salesforce.task
+            select * replace (
+                'late' || id as id, created_date - interval 21 day as created_date,
+                system_modstamp - interval 21 day as system_modstamp,
+                timestamp '{SECOND_LOAD}' as _fivetran_synced
+            )
+            from salesforce.task
+            where type = 'Call' and not is_deleted
+            order by id desc limit 2
+            """
+        )
+
+
+def built_tables(database: Path) -> list[str]:
+    rows = query(
+        database,
+        "select table_name from information_schema.tables where table_schema = 'main' "
+        "and table_type = 'BASE TABLE' and (table_name like 'fct%' or table_name like 'dim%' "
+        "or table_name like 'stg%' or table_name like 'int%' or table_name like 'audit%')",
+    )
+    return sorted(row[0] for row in rows)
+
+
+def differing_tables(left: Path, right: Path) -> dict[str, int]:
+    """Groups of rows that differ between two builds, per table.
+
+    Rows are grouped by all their non-floating-point columns; the groups must
+    have the same row count and the same sum of every floating-point column to
+    a relative 1e-9, because parallel aggregation may add floating-point terms
+    in another order from one run to the next.
+    """
+    differences = {}
+    with duckdb.connect() as con:
+        con.execute(f"attach '{left}' as left_db (read_only)")
+        con.execute(f"attach '{right}' as right_db (read_only)")
+        for table in built_tables(left):
+            columns = con.execute(
+                "select column_name, data_type from information_schema.columns "
+                "where table_catalog = 'left_db' and table_name = ? order by ordinal_position",
+                [table],
+            ).fetchall()
+            keys = [f'"{name}"' for name, data_type in columns if data_type not in ("DOUBLE", "FLOAT")]
+            floats = [f'"{name}"' for name, data_type in columns if data_type in ("DOUBLE", "FLOAT")]
+            sums = [f"sum({f}) as s{i}" for i, f in enumerate(floats)]
+            aggregates = ", ".join(["count(*) as row_count", *sums])
+            grouping = f"group by {', '.join(keys)}" if keys else ""
+            key_list = ", ".join(keys) + ", " if keys else ""
+            join_condition = " and ".join(f"l.{k} is not distinct from r.{k}" for k in keys) or "true"
+            float_checks = " or ".join(
+                f"abs(coalesce(l.s{i}, 0) - coalesce(r.s{i}, 0)) > 1e-9 * (1 + abs(coalesce(l.s{i}, 0)))"
+                f" or (l.s{i} is null) != (r.s{i} is null)"
+                for i in range(len(floats))
+            )
+            count = con.execute(
+                f"""
+                with
+                    l as (select {key_list}{aggregates} from left_db.main.{table} {grouping}),
+                    r as (select {key_list}{aggregates} from right_db.main.{table} {grouping})
+                select count(*)
+                from l full outer join r on {join_condition}
+                where l.row_count is distinct from r.row_count {" or " + float_checks if floats else ""}
+                """
+            ).fetchone()[0]
+            if count:
+                differences[table] = count
+    return differences
+
+
+@pytest.fixture(scope="module")
+def incremental_and_full(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Path]:
+    work = tmp_path_factory.mktemp("incremental")
+    incremental_db = work / "incremental.duckdb"
+    generate(incremental_db)
+    hold_back_last_days(incremental_db)
+    first = run_dbt(["build", "--full-refresh"], incremental_db, work / "first")
+    assert first.returncode == 0, first.output
+    load_new_day(incremental_db)
+    second = run_dbt(["build"], incremental_db, work / "second")
+    assert second.returncode == 0, second.output
+    assert "incremental model main.stg_salesforce__tasks" in second.output
+
+    full_db = work / "full.duckdb"
+    shutil.copyfile(incremental_db, full_db)
+    full = run_dbt(["build", "--full-refresh"], full_db, work / "full")
+    assert full.returncode == 0, full.output
+    return incremental_db, full_db, work
+
+
+def test_new_day_reached_staging(incremental_and_full: tuple[Path, Path, Path]) -> None:
+    incremental_db, _, _ = incremental_and_full
+    late = query(incremental_db, "select count(*) from stg_salesforce__tasks where task_id like 'late%'")
+    assert late == [(2,)]
+    held_back = query(
+        incremental_db, f"select count(*) from stg_salesforce__tasks where created_at >= '{CUTOFF}'"
+    )
+    assert held_back[0][0] > 0
+
+
+def test_incremental_run_equals_full_refresh(incremental_and_full: tuple[Path, Path, Path]) -> None:
+    incremental_db, full_db, _ = incremental_and_full
+    assert differing_tables(incremental_db, full_db) == {}
+
+
+def test_second_incremental_run_changes_nothing(incremental_and_full: tuple[Path, Path, Path]) -> None:
+    incremental_db, full_db, work = incremental_and_full
+    again = run_dbt(["build"], incremental_db, work / "again")
+    assert again.returncode == 0, again.output
+    assert differing_tables(incremental_db, full_db) == {}
