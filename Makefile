@@ -17,7 +17,7 @@ TEST_DIR := $(CURDIR)/build/test
 TEST_DUCKDB := $(TEST_DIR)/revenue_funnel_test.duckdb
 TEST_LEADS ?= 3000
 
-.PHONY: install run demo-data build docs test lint lint-sql lint-python parse dbt-test pytest clean
+.PHONY: install run demo-data build docs dashboard serve-docs system-deps test test-data lint lint-sql lint-python parse dbt-test pytest clean
 
 install: $(VENV)/.installed
 
@@ -27,8 +27,8 @@ $(VENV)/.installed: requirements.txt
 	$(BIN)/pip install --quiet -r requirements.txt
 	touch $@
 
-run: install demo-data build docs
-	@echo "Done: warehouse $(DBT_DUCKDB_PATH), docs in target/index.html (make serve-docs to browse)."
+run: install demo-data build docs dashboard
+	@echo "Done: warehouse $(DBT_DUCKDB_PATH), docs in target/index.html (make serve-docs to browse), dashboard in build/dashboard/index.html."
 
 demo-data: install
 	$(BIN)/python scripts/generate_demo_data.py --leads $(DEMO_LEADS) --duckdb $(DBT_DUCKDB_PATH)
@@ -38,6 +38,13 @@ build: install
 
 docs: install
 	DBT_DUCKDB_PATH=$(DBT_DUCKDB_PATH) $(BIN)/dbt docs generate
+
+dashboard: install
+	$(BIN)/python scripts/build_dashboard.py --duckdb $(DBT_DUCKDB_PATH) --out build/dashboard/index.html
+
+# Debian packages the browser tests need (Chromium, a CJK font); skipped when present.
+system-deps:
+	bash scripts/install_system_deps.sh
 
 serve-docs: install
 	DBT_DUCKDB_PATH=$(DBT_DUCKDB_PATH) $(BIN)/dbt docs serve --port 8080
@@ -67,7 +74,7 @@ dbt-test: install test-data
 	DBT_DUCKDB_PATH=$(TEST_DUCKDB) $(BIN)/dbt compile --select "resource_type:analysis"
 	$(BIN)/python scripts/run_analyses.py $(TEST_DUCKDB) target
 
-pytest: install
+pytest: install system-deps
 	$(BIN)/python -m pytest tests/python -q
 
 clean:

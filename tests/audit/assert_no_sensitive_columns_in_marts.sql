@@ -1,3 +1,4 @@
+-- noqa: disable=LT02
 -- Personal data stays in staging: no column marked `meta: {sensitive: true}`
 -- in a staging model, and no email, phone or personal-name column, may reach a
 -- mart (models/marts) or an audit model. Marts carry ids; where a BI join

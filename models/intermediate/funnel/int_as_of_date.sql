@@ -1,7 +1,8 @@
 {#
     The one date every period computation is relative to. The var as_of_date
     (YYYY-MM-DD) pins it, so yesterday's numbers can be rebuilt exactly;
-    otherwise it is the date of the latest load in the data, never the clock.
+    otherwise it is the last full day before the latest load in the data (a
+    load at 02:00 on the 1st holds the data through the 31st), never the clock.
 #}
 {%- set pinned_date = validated_var('as_of_date', type='date') if var('as_of_date', none) else none -%}
 
@@ -29,7 +30,7 @@ final as (
         {%- if pinned_date %}
         cast('{{ pinned_date }}' as date) as as_of_date,
         {%- else %}
-            cast(latest_load_at as date) as as_of_date,
+            cast({{ dbt.dateadd('day', -1, 'latest_load_at') }} as date) as as_of_date,
         {%- endif %}
         latest_load_at,
         {{ 'true' if pinned_date else 'false' }} as is_pinned_by_var

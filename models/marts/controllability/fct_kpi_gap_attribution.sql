@@ -83,11 +83,18 @@ baselines as (
     select
         {%- for stage, column in chain %}
             {%- set factor_log = stage ~ '_log' if loop.first else '(' ~ stage ~ '_log - ' ~ chain[loop.index0 - 1][0] ~ '_log)' %}
-            -- trailing geometric mean of the factor over complete periods only
-            avg(case when is_complete_period then {{ factor_log }} end) over (
-                order by period_index
-                rows between {{ baseline_periods }} preceding and 1 preceding
-            ) as {{ stage }}_baseline_log_factor,
+            -- trailing geometric mean of the factor over complete periods only, and
+            -- only once the whole baseline window has history (no plan from ramp-up months)
+            case
+                when count(case when is_complete_period then {{ factor_log }} end) over (
+                        order by period_index
+                        rows between {{ baseline_periods }} preceding and 1 preceding
+                    ) = {{ baseline_periods }}
+                    then avg(case when is_complete_period then {{ factor_log }} end) over (
+                            order by period_index
+                            rows between {{ baseline_periods }} preceding and 1 preceding
+                        )
+            end as {{ stage }}_baseline_log_factor,
         {%- endfor %}
         *
     from logged

@@ -53,8 +53,12 @@ trailing_totals as (
         periods.is_complete_period,
         {%- for stage, column in chain %}
             cast(periods.{{ column }} as {{ type_double() }}) as {{ stage }}_actual,
-            sum(case when periods.is_complete_period then periods.{{ column }} end) over trailing_window
-                as {{ stage }}_trailing_total,
+            -- only once the whole trailing window has history: no plan from ramp-up months
+            case
+                when count(case when periods.is_complete_period then 1 end) over trailing_window
+                    = {{ baseline_periods }}
+                    then sum(case when periods.is_complete_period then periods.{{ column }} end) over trailing_window
+            end as {{ stage }}_trailing_total,
         {%- endfor %}
         targets.target_value as revenue_target
     from periods
