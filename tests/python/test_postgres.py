@@ -1,0 +1,189 @@
+"""Golden check: the same project on DuckDB and on Postgres gives the same marts.
+
+One set of generated raw data (2,000 demo leads) is built twice, unchanged: with the default
+DuckDB target, and with `--target postgres` after scripts/load_raw_postgres.py copied the raw
+tables into Postgres. Both builds run every dbt test. The key marts must then agree row by
+row: the same columns, the same number of rows, equal keys, counts, dates and strings, and
+floats within 1e-9 relative (1e-9 absolute where an exact zero comes out as +-1e-16 of
+floating-point cancellation on one engine). Every other mart is compared the same way.
+
+Postgres comes from scripts/start_postgres.sh (installed and started when missing) and this
+module works in a database of its own, dropped at the end. A server that cannot be started is
+a failure, not a skip: set REVENUE_FUNNEL_SKIP_POSTGRES=1 to skip on purpose.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import math
+import os
+import subprocess
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from dbt_runner import (
+    generate_raw_duckdb,
+    load_raw_postgres,
+    postgres_dsn,
+    query_postgres,
+    query_with_columns,
+    run_dbt_target,
+    start_postgres,
+)
+
+LEADS = 2000
+KEY_MARTS = (
+    "fct_funnel_periods",
+    "fct_funnel_cohorts",
+    "fct_kpi_controllability_factors",
+    "fct_department_kpis",
+    "audit_salesforce_row_counts",
+)
+MART_PREFIXES = ("fct_", "dim_", "audit_")
+REL_TOL = 1e-9
+ABS_TOL = 1e-9
+POSTGRES_SCHEMA = "analytics"
+
+pytestmark = pytest.mark.skipif(
+    os.environ.get("REVENUE_FUNNEL_SKIP_POSTGRES") == "1",
+    reason="REVENUE_FUNNEL_SKIP_POSTGRES=1",
+)
+
+
+@dataclass
+class Builds:
+    duckdb_file: Path
+    postgres_env: dict[str, str]
+
+
+@pytest.fixture(scope="module")
+def postgres_env() -> dict[str, str]:
+    """A Postgres database of this test run's own, on the server the script starts."""
+    dbname = f"revenue_funnel_pytest_{os.getpid()}"
+    try:
+        env = start_postgres({"DBT_POSTGRES_DBNAME": dbname})
+    except subprocess.CalledProcessError as error:
+        pytest.fail(
+            "scripts/start_postgres.sh could not start Postgres (set REVENUE_FUNNEL_SKIP_POSTGRES=1 "
+            f"to skip this module on purpose):\n{error.stderr}"
+        )
+    yield env
+    import psycopg2
+
+    con = psycopg2.connect(postgres_dsn(env, dbname="postgres"))
+    con.autocommit = True
+    with con.cursor() as cursor:
+        cursor.execute(f'drop database if exists "{dbname}" with (force)')
+    con.close()
+
+
+@pytest.fixture(scope="module")
+def builds(postgres_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> Builds:
+    work = tmp_path_factory.mktemp("postgres_golden")
+    duckdb_file = work / "warehouse.duckdb"
+    generate_raw_duckdb(duckdb_file, LEADS)
+    # The loader reads the raw tables before dbt writes to the file.
+    load_raw_postgres(duckdb_file, postgres_env)
+
+    def build(target: str, env: dict[str, str]):
+        return run_dbt_target(["build", "--full-refresh"], target, work / target, env=env)
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        on_duckdb = pool.submit(build, "duckdb", {"DBT_DUCKDB_PATH": str(duckdb_file)})
+        on_postgres = pool.submit(build, "postgres", postgres_env)
+        duckdb_result, postgres_result = on_duckdb.result(), on_postgres.result()
+    assert duckdb_result.returncode == 0, duckdb_result.output[-6000:]
+    assert postgres_result.returncode == 0, postgres_result.output[-6000:]
+    return Builds(duckdb_file, postgres_env)
+
+
+def normalize(value: object) -> object:
+    """Engine-neutral Python value: numeric -> float, hugeint stays int, the rest as fetched."""
+    if isinstance(value, decimal.Decimal):
+        return float(value)
+    return value
+
+
+def sort_key(row: tuple) -> tuple:
+    """Orders rows by their exact columns first, floats (rounded) only as a tie-breaker."""
+    exact = tuple(
+        (value is None, "" if value is None else value) for value in row if not isinstance(value, float)
+    )
+    approximate = tuple(
+        (value is None, 0.0 if value is None or math.isnan(value) else round(value, 6))
+        for value in row
+        if isinstance(value, float)
+    )
+    return exact, approximate
+
+
+def values_match(left: object, right: object) -> bool:
+    if isinstance(left, float) or isinstance(right, float):
+        if left is None or right is None:
+            return left is right
+        if math.isnan(left) or math.isnan(right):
+            return math.isnan(left) and math.isnan(right)
+        return math.isclose(left, right, rel_tol=REL_TOL, abs_tol=ABS_TOL)
+    if isinstance(left, dt.datetime) and isinstance(right, dt.datetime):
+        return left.replace(tzinfo=None) == right.replace(tzinfo=None)
+    return left == right
+
+
+def fetch_sorted(rows: list[tuple]) -> list[tuple]:
+    return sorted((tuple(normalize(value) for value in row) for row in rows), key=sort_key)
+
+
+def compare_table(builds: Builds, table: str) -> list[str]:
+    """Differences between the DuckDB and the Postgres build of one table, as messages."""
+    duckdb_columns, duckdb_rows = query_with_columns(builds.duckdb_file, f'select * from main."{table}"')
+    column_list = ", ".join(f'"{column}"' for column in duckdb_columns)
+    try:
+        postgres_columns, postgres_rows = query_postgres(
+            builds.postgres_env, f'select {column_list} from {POSTGRES_SCHEMA}."{table}"'
+        )
+    except Exception as error:  # a missing table or column: report it like any other difference
+        return [f"{table}: cannot read the Postgres table: {error}".strip()]
+    problems = []
+    _, all_postgres_columns = query_postgres(
+        builds.postgres_env,
+        "select column_name from information_schema.columns "
+        f"where table_schema = '{POSTGRES_SCHEMA}' and table_name = '{table}' order by ordinal_position",
+    )
+    postgres_column_names = [row[0] for row in all_postgres_columns]
+    if postgres_column_names != duckdb_columns:
+        problems.append(f"{table}: columns differ: duckdb {duckdb_columns} postgres {postgres_column_names}")
+    if len(duckdb_rows) != len(postgres_rows):
+        return [*problems, f"{table}: {len(duckdb_rows)} rows on DuckDB, {len(postgres_rows)} on Postgres"]
+    mismatches: dict[str, list[tuple[object, object]]] = {}
+    for duckdb_row, postgres_row in zip(fetch_sorted(duckdb_rows), fetch_sorted(postgres_rows), strict=True):
+        for column, left, right in zip(postgres_columns, duckdb_row, postgres_row, strict=True):
+            if not values_match(left, right):
+                mismatches.setdefault(column, []).append((left, right))
+    for column, pairs in mismatches.items():
+        problems.append(
+            f"{table}.{column}: {len(pairs)} of {len(duckdb_rows)} rows differ, "
+            f"e.g. (duckdb, postgres) {pairs[:3]}"
+        )
+    return problems
+
+
+@pytest.mark.parametrize("mart", KEY_MARTS)
+def test_key_mart_is_identical_on_postgres(builds: Builds, mart: str) -> None:
+    _, rows = query_with_columns(builds.duckdb_file, f'select count(*) from main."{mart}"')
+    assert rows[0][0] > 0, f"{mart} is empty on DuckDB: nothing would be compared"
+    assert compare_table(builds, mart) == []
+
+
+def test_every_other_mart_is_identical_on_postgres(builds: Builds) -> None:
+    _, tables = query_with_columns(
+        builds.duckdb_file,
+        "select table_name from information_schema.tables "
+        "where table_schema = 'main' and table_type = 'BASE TABLE' order by table_name",
+    )
+    marts = [name for (name,) in tables if name.startswith(MART_PREFIXES) and name not in KEY_MARTS]
+    assert marts, "no marts found in the DuckDB build"
+    problems = [problem for mart in marts for problem in compare_table(builds, mart)]
+    assert problems == []
