@@ -5,10 +5,12 @@
     Each run takes the latest version of every record loaded since the
     watermark (the newest load in the table) minus var
     incremental_lookback_days, so late-arriving rows within that window are
-    picked up, and merges it by the record key (delete+insert). Records whose
-    latest version is deleted or merged away are removed first
-    (delete_excluded_staging_rows, a pre-hook). A run with nothing new
-    changes nothing, and the table equals what a full refresh builds.
+    picked up, and merges it by the record key (delete+insert). Records the
+    base model no longer keeps are removed first (delete_excluded_staging_rows,
+    a pre-hook): deleted or merged away, whenever that happened, and records
+    gone from the raw table altogether (a hard delete without a loader flag,
+    a truncated re-sync). A run with nothing new changes nothing, and the
+    table equals what a full refresh builds.
     Spark without Delta cannot delete: there the models are plain tables.
 #}
 {% macro incremental_staging_materialization() %}
@@ -19,9 +21,13 @@
 {% macro incremental_staging_filter(loaded_expression) %}
     {%- if is_incremental() -%}
         {%- set lookback_days = validated_var('incremental_lookback_days', type='integer') -%}
-        and {{ loaded_expression }} >= (
-            select {{ dbt.dateadd('day', -1 * lookback_days, 'max(coalesce(loaded_at, modified_at))') }}
-            from {{ this }}
+        {#- an empty table (nothing staged yet, or every record gone) takes everything again -#}
+        and {{ loaded_expression }} >= coalesce(
+            (
+                select {{ dbt.dateadd('day', -1 * lookback_days, 'max(coalesce(loaded_at, modified_at))') }}
+                from {{ this }}
+            ),
+            cast('1900-01-01 00:00:00' as {{ dbt.type_timestamp() }})
         )
     {%- endif -%}
 {% endmacro %}
@@ -30,13 +36,10 @@
 {% macro delete_excluded_staging_rows(base_model, key_column) %}
     {%- if is_incremental() -%}
         delete from {{ this }}
-        where {{ key_column }} in (
+        where {{ key_column }} not in (
             select id
             from {{ ref(base_model) }}
-            where
-                exclusion_reason in ('deleted', 'merged')
-                and version_rank = 1
-                {{ incremental_staging_filter('coalesce(_fivetran_synced, system_modstamp)') }}
+            where exclusion_reason is null
         )
     {%- else -%}
         select 1

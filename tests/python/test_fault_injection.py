@@ -1,0 +1,1298 @@
+"""Fault injection (issue 6): one fault at a time, and the exact outcome of each.
+
+Starting from generated raw data (1,500 demo leads, no dirt) built once per target, every
+case copies the baseline, injects ONE fault into the raw tables and rebuilds the part of the
+DAG it reaches (tests included, unit tests excluded). The assertions name the exit code,
+which dbt tests warn or fail, the counts in audit_salesforce_row_counts and
+audit_funnel_exclusions, and which models must come out identical to the baseline.
+The scheduled job (scripts/run_job.py) is exercised on DuckDB files: stale feed, locks,
+concurrent runs, a killed build, out of memory, failing tests, file permissions.
+
+Each case is documented in docs/fault_injection.md (same names as the tests).
+
+Targets: the SQL-level cases are parametrized by `target`. DuckDB always runs; Postgres runs
+when REVENUE_FUNNEL_FAULT_TARGETS includes it (e.g. `duckdb,postgres`), on the server of
+scripts/start_postgres.sh. The job cases need DuckDB files and run on DuckDB only.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import re
+import shutil
+import stat
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pytest
+import yaml
+from faults import (
+    DATABASE_NAME,
+    PROJECT_DIR,
+    Case,
+    CasePool,
+    CaseResult,
+    DuckdbTarget,
+    Holder,
+    JobPaths,
+    PostgresTarget,
+    Step,
+    Target,
+    Warehouse,
+    build_step,
+    connect,
+    created_models,
+    funnel_selection,
+    generate_raw,
+    inject_into,
+    job_env,
+    kill,
+    processes_with,
+    raw_tables,
+    run_dbt,
+    run_job,
+    staging_selection,
+    start_job,
+    table_differences,
+    wait_for,
+)
+
+TARGETS = [
+    name.strip()
+    for name in os.environ.get("REVENUE_FUNNEL_FAULT_TARGETS", "duckdb").split(",")
+    if name.strip()
+]
+LOOKBACK_DAYS = yaml.safe_load((PROJECT_DIR / "dbt_project.yml").read_text())["vars"][
+    "incremental_lookback_days"
+]
+ZERO_MONTH = "2025-09-01"
+FX_MONTH = "2025-01-01"
+HOSTILE_SCHEMA = 'salesforce"."lead"); drop table salesforce.task; --'
+
+
+# --- injections (DuckDB SQL on the raw schema of a copy) ---------------------------------------
+
+
+def first_ids(con: duckdb.DuckDBPyConnection, table: str, count: int, where: str = "true") -> list[str]:
+    return [
+        row[0]
+        for row in con.execute(
+            f"select id from salesforce.{table} where {where} order by id limit {count}"
+        ).fetchall()
+    ]
+
+
+def in_list(ids: list[str]) -> str:
+    return "(" + ", ".join(f"'{value}'" for value in ids) + ")"
+
+
+def unconverted_leads(con: duckdb.DuckDBPyConnection, count: int) -> list[str]:
+    return first_ids(con, "lead", count, "not is_converted")
+
+
+def inject_duplicates(con: duckdb.DuckDBPyConnection) -> None:
+    # a loader re-sync: 20 exact copies, and 10 older versions of existing leads
+    con.execute("insert into salesforce.lead select * from salesforce.lead order by id limit 20")
+    con.execute(
+        "insert into salesforce.lead select * replace ("
+        "'Stale' as status, system_modstamp - interval 1 day as system_modstamp, "
+        "_fivetran_synced - interval 1 day as _fivetran_synced) "
+        "from salesforce.lead order by id desc limit 10"
+    )
+
+
+def inject_null_ids(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(
+        "insert into salesforce.lead select * replace (null as id) from salesforce.lead order by id limit 7"
+    )
+
+
+def inject_soft_deletes(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(
+        f"update salesforce.lead set is_deleted = true where id in {in_list(unconverted_leads(con, 5))}"
+    )
+
+
+def inject_fivetran_deletes(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(
+        "update salesforce.lead set _fivetran_deleted = true "
+        f"where id in {in_list(unconverted_leads(con, 3))}"
+    )
+
+
+def inject_vanished_rows(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(f"delete from salesforce.lead where id in {in_list(unconverted_leads(con, 2))}")
+
+
+def inject_merge(con: duckdb.DuckDBPyConnection) -> None:
+    survivor, merged = unconverted_leads(con, 2)
+    con.execute(
+        f"update salesforce.lead set is_deleted = true, master_record_id = '{survivor}' where id = '{merged}'"
+    )
+
+
+def inject_empty_events(con: duckdb.DuckDBPyConnection) -> None:
+    # kept aside (outside the raw schema) for the refill
+    con.execute("create schema if not exists faults")
+    con.execute("create table faults.event as select * from salesforce.event")
+    con.execute("delete from salesforce.event")
+
+
+def inject_refilled_events(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute("insert into salesforce.event select * from faults.event")
+
+
+def inject_timestamptz_columns(con: duckdb.DuckDBPyConnection) -> None:
+    # the same instants, landed as TIMESTAMP WITH TIME ZONE
+    for table, column in [("event", "start_date_time"), ("event", "created_date"), ("lead", "created_date")]:
+        con.execute(
+            f"alter table salesforce.{table} alter {column} type timestamptz "
+            f"using {column} at time zone 'UTC'"
+        )
+
+
+def inject_offset_strings(con: duckdb.DuckDBPyConnection) -> None:
+    # the same instants, landed as text in Tokyo local time with an explicit +09:00 offset
+    for table, column in [("event", "start_date_time"), ("event", "end_date_time"), ("lead", "created_date")]:
+        con.execute(
+            f"alter table salesforce.{table} alter {column} type varchar using "
+            f"strftime({column} + interval 9 hour, '%Y-%m-%dT%H:%M:%S') || '+09:00'"
+        )
+
+
+def inject_string_amounts(con: duckdb.DuckDBPyConnection) -> None:
+    for table in ("opportunity", "opportunity_history"):
+        con.execute(f"alter table salesforce.{table} alter amount type varchar using cast(amount as varchar)")
+
+
+def inject_bad_amount(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute("alter table salesforce.opportunity alter amount type varchar using cast(amount as varchar)")
+    won = first_ids(con, "opportunity", 1, "stage_name = 'Closed Won'")
+    con.execute(f"update salesforce.opportunity set amount = 'n/a' where id = '{won[0]}'")
+
+
+def inject_unmapped_stage(con: duckdb.DuckDBPyConnection) -> None:
+    # a new picklist value, one minute after an opportunity's first recorded stage
+    con.execute(
+        """
+        insert into salesforce.opportunity_history
+        select * replace (
+            'faultOH0000000001' as id, 'Discovery' as stage_name,
+            created_date + interval 1 minute as created_date,
+            system_modstamp + interval 1 minute as system_modstamp)
+        from salesforce.opportunity_history
+        where opportunity_id = (
+            select opportunity_id from salesforce.opportunity_history
+            where stage_name = 'Appointment' order by opportunity_id limit 1)
+        order by created_date
+        limit 1
+        """
+    )
+
+
+def inject_won_flag_contradiction(con: duckdb.DuckDBPyConnection) -> None:
+    won = first_ids(con, "opportunity", 1, "stage_name = 'Closed Won'")
+    con.execute(f"update salesforce.opportunity set is_won = false where id = '{won[0]}'")
+
+
+def inject_dated_rate_hole(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(
+        f"delete from salesforce.dated_conversion_rate where iso_code = 'EUR' and start_date = '{FX_MONTH}'"
+    )
+
+
+def inject_missing_rate(con: duckdb.DuckDBPyConnection) -> None:
+    inject_dated_rate_hole(con)
+    con.execute("update salesforce.currency_type set conversion_rate = null where iso_code = 'EUR'")
+
+
+def inject_drop_optional_column(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute("alter table salesforce.lead drop column rating")
+
+
+def inject_drop_id_column(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute("alter table salesforce.task drop column id")
+
+
+def inject_custom_column(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute('alter table salesforce.lead add column "Secret_Score__c" double')
+    con.execute('update salesforce.lead set "Secret_Score__c" = length(id) * 1.5')
+
+
+def inject_late_tasks(con: duckdb.DuckDBPyConnection) -> None:
+    # two old tasks from a loader that keeps no load timestamp (as the API-spelling loaders):
+    # only system_modstamp tells when they changed: one day within var incremental_lookback_days
+    # before the watermark of stg_salesforce__tasks (the newest load staged), one a week beyond it
+    (watermark,) = con.execute(
+        "select max(coalesce(_fivetran_synced, system_modstamp)) from salesforce.task"
+    ).fetchone()
+    for suffix, days in (("within", LOOKBACK_DAYS - 1), ("beyond", LOOKBACK_DAYS + 7)):
+        con.execute(
+            f"""
+            insert into salesforce.task
+            select * replace (
+                'late_{suffix}' as id,
+                timestamp '{watermark}' - interval {days} day as created_date,
+                timestamp '{watermark}' - interval {days} day as system_modstamp,
+                null as _fivetran_synced)
+            from salesforce.task where type = 'Call' order by id limit 1
+            """
+        )
+
+
+def inject_zero_lead_month(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(
+        f"delete from salesforce.lead where created_date >= date '{ZERO_MONTH}' "
+        f"and created_date < date '{ZERO_MONTH}' + interval 1 month"
+    )
+
+
+# --- the cases -----------------------------------------------------------------------------------
+
+LEAD_FUNNEL = funnel_selection("lead")
+# the leads unconverted_leads() picks, read from a built warehouse
+FIRST_UNCONVERTED = (
+    "select lead_id from stg_salesforce__leads where not is_converted order by lead_id limit {count}"
+)
+CASES: dict[str, Case] = {
+    case.name: case
+    for case in [
+        Case("duplicate_resynced_rows", ("lead",), inject_duplicates, (build_step(LEAD_FUNNEL),)),
+        Case("null_ids", ("lead",), inject_null_ids, (build_step(LEAD_FUNNEL),)),
+        Case("soft_deleted_exclude", ("lead",), inject_soft_deletes, (build_step(LEAD_FUNNEL),)),
+        Case(
+            "soft_deleted_flag",
+            ("lead",),
+            inject_soft_deletes,
+            (build_step(LEAD_FUNNEL, {"salesforce_deleted_records": "flag"}),),
+        ),
+        Case(
+            "fivetran_deleted_rows",
+            ("lead",),
+            inject_fivetran_deletes,
+            (build_step(staging_selection("lead") + " snap_salesforce__leads"),),
+        ),
+        Case(
+            "vanished_rows_recorded_by_snapshot",
+            ("lead",),
+            inject_vanished_rows,
+            (build_step(staging_selection("lead") + " snap_salesforce__leads"),),
+        ),
+        Case("merged_records", ("lead",), inject_merge, (build_step(LEAD_FUNNEL),)),
+        Case("empty_source_table", ("event",), inject_empty_events, (build_step(funnel_selection("event")),)),
+        Case(
+            "empty_source_table_refilled",
+            ("event",),
+            inject_empty_events,
+            (
+                build_step("base_salesforce__event stg_salesforce__events"),
+                Step(
+                    build_step("base_salesforce__event stg_salesforce__events").args,
+                    inject=inject_refilled_events,
+                ),
+            ),
+        ),
+        Case(
+            "timestamptz_columns",
+            ("event", "lead"),
+            inject_timestamptz_columns,
+            # Postgres: a session in Tokyo time must not shift the instants
+            (Step(build_step(funnel_selection("event", "lead")).args, env=(("PGTZ", "Asia/Tokyo"),)),),
+        ),
+        Case(
+            "offset_timestamp_strings",
+            ("event", "lead"),
+            inject_offset_strings,
+            (build_step(funnel_selection("event", "lead")),),
+        ),
+        Case(
+            "castable_string_amounts",
+            ("opportunity", "opportunity_history"),
+            inject_string_amounts,
+            (build_step(funnel_selection("opportunity", "opportunity_history")),),
+        ),
+        Case(
+            "non_castable_amount",
+            ("opportunity",),
+            inject_bad_amount,
+            (build_step(funnel_selection("opportunity")),),
+        ),
+        Case(
+            "unmapped_stage_name",
+            ("opportunity_history",),
+            inject_unmapped_stage,
+            (build_step(funnel_selection("opportunity_history")),),
+        ),
+        Case(
+            "won_stage_with_is_won_false",
+            ("opportunity",),
+            inject_won_flag_contradiction,
+            (build_step(funnel_selection("opportunity")),),
+        ),
+        Case(
+            "exchange_rate_static_fallback",
+            ("dated_conversion_rate",),
+            inject_dated_rate_hole,
+            (build_step(funnel_selection("dated_conversion_rate")),),
+        ),
+        Case(
+            "exchange_rate_missing",
+            ("dated_conversion_rate", "currency_type"),
+            inject_missing_rate,
+            (build_step(funnel_selection("dated_conversion_rate", "currency_type")),),
+        ),
+        Case("removed_optional_column", ("lead",), inject_drop_optional_column, (build_step(LEAD_FUNNEL),)),
+        Case("removed_id_column", ("task",), inject_drop_id_column, (build_step(staging_selection("task")),)),
+        Case("new_custom_column", ("lead",), inject_custom_column, (build_step(LEAD_FUNNEL),)),
+        Case(
+            "late_activity_incremental_run",
+            ("task",),
+            inject_late_tasks,
+            (build_step("base_salesforce__task stg_salesforce__tasks"),),
+        ),
+        Case(
+            "late_activity_full_refresh",
+            ("task",),
+            inject_late_tasks,
+            (build_step("base_salesforce__task stg_salesforce__tasks", None, "--full-refresh"),),
+        ),
+        Case(
+            "zero_count_period",
+            ("lead",),
+            inject_zero_lead_month,
+            (
+                build_step(
+                    funnel_selection("lead", marts=("fct_funnel_periods", "fct_kpi_controllability_factors"))
+                ),
+            ),
+        ),
+        Case(
+            "hostile_string_var",
+            (),
+            None,
+            (
+                Step(
+                    ("run", "--select", "base_salesforce__lead"),
+                    {"salesforce_deleted_records": "exclude'; drop table salesforce.lead; --"},
+                ),
+            ),
+        ),
+        Case(
+            "hostile_schema_var",
+            (),
+            None,
+            (Step(("run", "--select", "base_salesforce__lead"), {"salesforce_schema": HOSTILE_SCHEMA}),),
+        ),
+        Case(
+            "hostile_list_var_as_string",
+            (),
+            None,
+            (
+                Step(
+                    ("run", "--select", "base_salesforce__lead stg_salesforce__leads"),
+                    {"test_lead_email_domains": "example.com'); drop table salesforce.lead; --"},
+                ),
+            ),
+        ),
+        Case(
+            "hostile_list_var_item",
+            (),
+            None,
+            (
+                Step(
+                    ("run", "--select", "base_salesforce__lead stg_salesforce__leads"),
+                    {"test_lead_email_domains": ["example.com'); drop table salesforce.lead; --"]},
+                ),
+            ),
+        ),
+    ]
+}
+
+
+def uses(*names: str) -> Callable:
+    """Declares the cases a test reads, so only the selected tests' cases are built."""
+    assert all(name in CASES for name in names), names
+
+    def mark(function: Callable) -> Callable:
+        function.fault_cases = names
+        return function
+
+    return mark
+
+
+# --- fixtures ------------------------------------------------------------------------------------
+
+
+def selected_cases(request: pytest.FixtureRequest, target: str) -> list[Case]:
+    names: list[str] = []
+    for item in request.session.items:
+        if item.module is not request.module:
+            continue
+        params = getattr(item, "callspec", None)
+        if params is not None and params.params.get("pool", target) != target:
+            continue
+        for name in getattr(getattr(item, "function", None), "fault_cases", ()):
+            if name not in names and target in CASES[name].targets:
+                names.append(name)
+    return [CASES[name] for name in names]
+
+
+@pytest.fixture(scope="module")
+def work(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("faults")
+
+
+@pytest.fixture(scope="module")
+def raw_database(work: Path) -> Path:
+    database = work / "raw.duckdb"
+    generate_raw(database)
+    return database
+
+
+@pytest.fixture(scope="module")
+def duckdb_pool(request: pytest.FixtureRequest, work: Path, raw_database: Path) -> Iterator[CasePool]:
+    target = DuckdbTarget(work / "duckdb")
+    target.build_baseline(raw_database)
+    pool = CasePool(target, selected_cases(request, "duckdb"))
+    yield pool
+    pool.close()
+
+
+@pytest.fixture(scope="module", params=TARGETS)
+def pool(request: pytest.FixtureRequest, work: Path, raw_database: Path) -> Iterator[CasePool]:
+    if request.param == "duckdb":
+        yield request.getfixturevalue("duckdb_pool")
+        return
+    assert request.param == "postgres", request.param
+    try:
+        target: Target = PostgresTarget(work / "postgres")
+    except subprocess.CalledProcessError as error:
+        pytest.fail(f"scripts/start_postgres.sh could not start Postgres:\n{error.stderr}")
+    try:
+        target.build_baseline(raw_database)
+        postgres_pool = CasePool(target, selected_cases(request, "postgres"))
+        try:
+            yield postgres_pool
+        finally:
+            postgres_pool.close()
+    finally:
+        target.close()
+
+
+def result(pool: CasePool, name: str) -> CaseResult:
+    return pool.result(name)
+
+
+def baseline(pool: CasePool) -> Warehouse:
+    assert pool.target.baseline is not None
+    return pool.target.baseline
+
+
+def audit_row(warehouse: Warehouse, table: str) -> dict[str, int]:
+    columns = [
+        "raw_row_count",
+        "staged_row_count",
+        "missing_id_excluded_row_count",
+        "duplicate_excluded_row_count",
+        "merged_excluded_row_count",
+        "deleted_excluded_row_count",
+        "deleted_flagged_row_count",
+    ]
+    rows = warehouse.query(
+        f"select {', '.join(columns)} from audit_salesforce_row_counts where source_table = '{table}'"
+    )
+    assert len(rows) == 1, rows
+    return dict(zip(columns, rows[0], strict=True))
+
+
+def audit_delta(case: Warehouse, base: Warehouse, table: str) -> dict[str, int]:
+    """Audit counts of the case minus the baseline's, leaving out the unchanged ones."""
+    after, before = audit_row(case, table), audit_row(base, table)
+    return {key: after[key] - before[key] for key in after if after[key] != before[key]}
+
+
+def exclusions(warehouse: Warehouse) -> dict[tuple[str, str], int]:
+    rows = warehouse.query("select checked_object, check_name, row_count from audit_funnel_exclusions")
+    return {(obj, check): count for obj, check, count in rows}
+
+
+def exclusion_delta(case: Warehouse, base: Warehouse) -> dict[tuple[str, str], int]:
+    after, before = exclusions(case), exclusions(base)
+    assert after.keys() == before.keys()
+    return {key: after[key] - before[key] for key in after if after[key] != before[key]}
+
+
+def assert_same(case: Warehouse, base: Warehouse, *tables: str) -> None:
+    for table in tables:
+        assert table_differences(case, base, table) == [], f"{table} differs from the baseline"
+
+
+def assert_clean(run_result: CaseResult) -> None:
+    """The build passed and no test warned or failed."""
+    run = run_result.run
+    assert run.returncode == 0, run.output[-4000:]
+    assert run.problems == set(), run.problems
+
+
+# --- the scheduled job (DuckDB files) ------------------------------------------------------------
+# First in the file: these run in the foreground while the pool builds the SQL-level cases.
+
+
+def file_digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def publication_state(paths: JobPaths) -> tuple[str, str] | None:
+    if not paths.published.exists():
+        return None
+    return file_digest(paths.published), (paths.publish_dir / "published.json").read_text()
+
+
+def set_loaded_at(database: Path, loaded_at: dt.datetime, tables: list[str] | None = None) -> None:
+    def inject(con: duckdb.DuckDBPyConnection) -> None:
+        for table in tables or raw_tables(con):
+            con.execute(f'update salesforce."{table}" set _fivetran_synced = ?', [loaded_at])
+
+    inject_into(database, inject)
+
+
+def utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+def clone_job(source: JobPaths, root: Path) -> JobPaths:
+    shutil.copytree(source.root, root)
+    return JobPaths(root)
+
+
+def delete_leads(database: Path, count: int) -> None:
+    inject_into(
+        database,
+        lambda con: con.execute(
+            f"delete from salesforce.lead where id in {in_list(unconverted_leads(con, count))}"
+        ),
+    )
+
+
+@pytest.fixture(scope="module")
+def published_job(duckdb_pool: CasePool, work: Path) -> JobPaths:
+    """A job folder after one successful scheduled run on fresh data (loaded an hour ago)."""
+    paths = JobPaths(work / "job_published")
+    paths.build_database.parent.mkdir(parents=True)
+    shutil.copyfile(Path(baseline(duckdb_pool).env["DBT_DUCKDB_PATH"]), paths.build_database)
+    set_loaded_at(paths.build_database, utc_now() - dt.timedelta(hours=1))
+    completed = run_job(paths)
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    return paths
+
+
+def test_job_publishes_owner_only_files(published_job: JobPaths) -> None:
+    assert published_job.published.exists()
+    created = [
+        published_job.publish_dir,
+        *published_job.publish_dir.rglob("*"),
+        *published_job.runs_dir.rglob("*"),
+    ]
+    assert len(created) > 10
+    too_open = [
+        f"{path} {stat.filemode(path.stat().st_mode)}" for path in created if path.stat().st_mode & 0o077
+    ]
+    assert too_open == []
+    assert stat.S_IMODE(published_job.published.stat().st_mode) == 0o600
+
+
+def test_job_stale_feed_exits_10(published_job: JobPaths, work: Path) -> None:
+    paths = clone_job(published_job, work / "job_stale")
+    before = publication_state(paths)
+    set_loaded_at(paths.build_database, utc_now() - dt.timedelta(days=10), ["task"])
+    completed = run_job(paths)
+    assert completed.returncode == 10, completed.stderr
+    assert "stale sources, nothing built: source.revenue_funnel.salesforce.task (error)" in completed.stderr
+    run_dir = paths.run_dirs()[-1]
+    assert "dbt build" not in (run_dir / "job.log").read_text()
+    assert json.loads((run_dir / "job.json").read_text())["exit_code"] == 10
+    assert publication_state(paths) == before
+
+
+def test_job_reader_on_build_file_exits_40(published_job: JobPaths, work: Path) -> None:
+    paths = clone_job(published_job, work / "job_locked")
+    before = publication_state(paths)
+    reader = Holder.open(paths.build_database)
+    try:
+        completed = run_job(paths, "--lock-retries", "2", "--lock-backoff-seconds", "0.5")
+    finally:
+        reader.close()
+    assert completed.returncode == 40, completed.stdout + completed.stderr
+    assert "stayed locked by another process after 2 retries" in completed.stderr
+    log = (paths.run_dirs()[-1] / "job.log").read_text()
+    assert "retry 1 in" in log and "retry 2 in" in log and "retry 3 in" not in log
+    assert "Conflicting lock is held" in log
+    assert publication_state(paths) == before
+
+
+def test_job_concurrent_run_refused_75(published_job: JobPaths, work: Path) -> None:
+    paths = clone_job(published_job, work / "job_concurrent")
+    runs_before = len(paths.run_dirs())
+    first = start_job(paths, "--skip-freshness")
+    try:
+        wait_for(lambda: len(paths.run_dirs()) == runs_before + 1, 60, "the first run to start")
+        second = run_job(paths, "--skip-freshness", timeout=120)
+        assert second.returncode == 75, second.stdout + second.stderr
+        assert "another run of the job is in progress" in second.stderr
+        assert len(paths.run_dirs()) == runs_before + 1
+        assert first.poll() is None
+    finally:
+        kill(first)
+    run_dir = paths.run_dirs()[-1]
+    wait_for(lambda: not processes_with(str(run_dir)), 30, "the killed run's dbt to exit")
+
+
+@dataclass
+class KilledThenRerun:
+    """A job SIGKILLed mid-build, then rerun while a BI reader holds the published file."""
+
+    paths: JobPaths
+    before: tuple[str, str] | None
+    killed_run: Path
+    killed_while_running: bool
+    orphans_gone: bool
+    after_kill: tuple[str, str] | None
+    rerun: subprocess.CompletedProcess
+    published_count: int
+    reader_count_after_rerun: int
+    new_reader_count: int
+
+
+@pytest.fixture(scope="module")
+def killed_then_rerun(published_job: JobPaths, work: Path) -> KilledThenRerun:
+    paths = clone_job(published_job, work / "job_killed")
+    before = publication_state(paths)
+    count_sql = "select count(*) from stg_salesforce__leads"
+    with connect(paths.published, read_only=True) as con:
+        published_count = con.execute(count_sql).fetchone()[0]
+    delete_leads(paths.build_database, 10)
+    runs_before = len(paths.run_dirs())
+    job = start_job(paths)
+    try:
+        wait_for(lambda: len(paths.run_dirs()) == runs_before + 1, 120, "the run to start")
+        killed_run = paths.run_dirs()[-1]
+        wait_for(lambda: created_models(killed_run) >= 10, 300, "the build to create 10 models")
+        killed_while_running = job.poll() is None
+    finally:
+        kill(job)  # SIGKILL to the job's pid only, as a scheduler's timeout would
+    try:
+        wait_for(lambda: not processes_with(str(killed_run)), 30, "the killed job's dbt to exit")
+        orphans_gone = True
+    except AssertionError:
+        orphans_gone = False
+    after_kill = publication_state(paths)
+    reader = Holder.open(paths.published)
+    try:
+        rerun = run_job(paths)
+        reader_count = int(reader.scalar(count_sql))
+    finally:
+        reader.close()
+    probe = (
+        f"import duckdb; con = duckdb.connect({str(paths.published)!r}, read_only=True); "
+        f"print(con.execute({count_sql!r}).fetchone()[0])"
+    )
+    new_count = int(
+        subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
+    )
+    return KilledThenRerun(
+        paths,
+        before,
+        killed_run,
+        killed_while_running,
+        orphans_gone,
+        after_kill,
+        rerun,
+        published_count,
+        reader_count,
+        new_count,
+    )
+
+
+def test_job_killed_mid_build_then_rerun(killed_then_rerun: KilledThenRerun) -> None:
+    scenario = killed_then_rerun
+    assert scenario.killed_while_running
+    # no orphaned dbt keeps writing the build file (and holding its lock)
+    assert scenario.orphans_gone, processes_with(str(scenario.killed_run))
+    assert scenario.after_kill == scenario.before
+    assert not (scenario.paths.publish_dir / (DATABASE_NAME + ".incoming")).exists()
+    assert not (scenario.killed_run / "job.json").exists()
+    # the rerun succeeds and publishes the new data
+    assert scenario.rerun.returncode == 0, scenario.rerun.stdout + scenario.rerun.stderr
+    published = json.loads((scenario.paths.publish_dir / "published.json").read_text())
+    assert published["run"] == scenario.paths.run_dirs()[-1].name != scenario.killed_run.name
+    assert scenario.new_reader_count == scenario.published_count - 10
+
+
+def test_job_reader_on_published_file_does_not_block(killed_then_rerun: KilledThenRerun) -> None:
+    scenario = killed_then_rerun
+    assert scenario.rerun.returncode == 0, scenario.rerun.stdout + scenario.rerun.stderr
+    assert "locked" not in scenario.rerun.stdout + scenario.rerun.stderr
+    # the reader keeps reading its (old) copy; a new reader gets the new one
+    assert scenario.reader_count_after_rerun == scenario.published_count
+    assert scenario.new_reader_count == scenario.published_count - 10
+
+
+def test_job_failed_test_exits_20(published_job: JobPaths, work: Path) -> None:
+    paths = clone_job(published_job, work / "job_failed_test")
+    before = publication_state(paths)
+    inject_into(
+        paths.build_database,
+        lambda con: con.execute(
+            "update salesforce.lead set created_date = null where id = (select min(id) from salesforce.lead)"
+        ),
+    )
+    completed = run_job(paths)
+    assert completed.returncode == 20, completed.stdout + completed.stderr
+    assert "dbt build failed, publication unchanged: " in completed.stderr
+    assert re.search(
+        r"test\.revenue_funnel\.not_null_stg_salesforce__leads_created_at\.\w+ \(fail\)", completed.stderr
+    )
+    assert publication_state(paths) == before
+
+
+def test_job_out_of_memory_exits_30(work: Path) -> None:
+    paths = JobPaths(work / "job_oom")
+    paths.build_database.parent.mkdir(parents=True)
+    generate_raw(paths.build_database, leads=20000)
+    completed = run_job(paths, "--skip-freshness", env=job_env(DBT_DUCKDB_MEMORY_LIMIT="20MB"))
+    assert completed.returncode == 30, completed.stdout + completed.stderr
+    assert "DuckDB ran out of memory at memory_limit=20MB: raise DBT_DUCKDB_MEMORY_LIMIT" in completed.stderr
+    assert not paths.published.exists()
+
+
+def test_job_hostile_source_var_refused(published_job: JobPaths, work: Path) -> None:
+    paths = clone_job(published_job, work / "job_hostile")
+    before = publication_state(paths)
+    with connect(paths.build_database, read_only=True) as con:
+        tasks = con.execute("select count(*) from salesforce.task").fetchone()[0]
+    completed = run_job(paths, "--vars", json.dumps({"salesforce_schema": HOSTILE_SCHEMA}))
+    assert completed.returncode == 1, completed.stdout + completed.stderr
+    assert "var 'salesforce_schema' must be a plain identifier" in completed.stderr
+    assert "$ " not in (paths.run_dirs()[-1] / "job.log").read_text()  # no dbt command ran
+    with connect(paths.build_database, read_only=True) as con:
+        assert con.execute("select count(*) from salesforce.task").fetchone()[0] == tasks
+    assert publication_state(paths) == before
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="product gap: _salesforce__sources.yml renders var salesforce_schema into SQL unvalidated and "
+    "`dbt source freshness` runs it before any model validates it: DuckDB executes the injected "
+    "statement (the raw task table is dropped). run_job.py now refuses such vars; a bare dbt call does not",
+)
+def test_freshness_hostile_source_var(duckdb_pool: CasePool, work: Path) -> None:
+    folder = work / "freshness_hostile"
+    folder.mkdir()
+    database = folder / DATABASE_NAME
+    shutil.copyfile(Path(baseline(duckdb_pool).env["DBT_DUCKDB_PATH"]), database)
+    run_dbt(
+        ["source", "freshness", "--select", "source:salesforce.lead"],
+        folder / "dbt",
+        {"DBT_DUCKDB_PATH": str(database)},
+        {"salesforce_schema": 'salesforce"."lead"; drop table salesforce.task; --'},
+    )
+    with connect(database, read_only=True) as con:
+        assert (
+            con.execute(
+                "select count(*) from information_schema.tables "
+                "where table_schema = 'salesforce' and table_name = 'task'"
+            ).fetchone()[0]
+            == 1
+        )
+
+
+# --- duplicates, ids, deletes, merges ----------------------------------------------------------
+
+
+@uses("duplicate_resynced_rows")
+def test_duplicate_resynced_rows(pool: CasePool) -> None:
+    case, base = result(pool, "duplicate_resynced_rows"), baseline(pool)
+    assert_clean(case)
+    assert audit_delta(case.warehouse, base, "lead") == {
+        "raw_row_count": 30,
+        "duplicate_excluded_row_count": 30,
+    }
+    assert_same(case.warehouse, base, "stg_salesforce__leads", "fct_funnel_leads", "fct_funnel_periods")
+    assert exclusion_delta(case.warehouse, base) == {}
+
+
+@uses("null_ids")
+def test_null_ids(pool: CasePool) -> None:
+    case, base = result(pool, "null_ids"), baseline(pool)
+    assert_clean(case)
+    assert audit_delta(case.warehouse, base, "lead") == {
+        "raw_row_count": 7,
+        "missing_id_excluded_row_count": 7,
+    }
+    assert_same(case.warehouse, base, "stg_salesforce__leads", "fct_funnel_leads", "fct_funnel_periods")
+
+
+@uses("soft_deleted_exclude")
+def test_soft_deleted_exclude(pool: CasePool) -> None:
+    case, base = result(pool, "soft_deleted_exclude"), baseline(pool)
+    assert_clean(case)
+    assert audit_delta(case.warehouse, base, "lead") == {
+        "staged_row_count": -5,
+        "deleted_excluded_row_count": 5,
+    }
+    assert (
+        case.warehouse.scalar("select count(*) from fct_funnel_leads")
+        == base.scalar("select count(*) from fct_funnel_leads") - 5
+    )
+    # dropped in staging, so the funnel's own deleted-lead check never sees them; their
+    # activities are left without a person and excluded
+    deleted = in_list([row[0] for row in base.query(FIRST_UNCONVERTED.format(count=5))])
+    orphans = {
+        (table, "activity_without_person"): count
+        for table in ("task", "event")
+        if (count := base.scalar(f"select count(*) from stg_salesforce__{table}s where who_id in {deleted}"))
+    }
+    assert orphans
+    assert exclusion_delta(case.warehouse, base) == orphans
+
+
+@uses("soft_deleted_exclude", "soft_deleted_flag")
+def test_soft_deleted_flag(pool: CasePool) -> None:
+    case, base = result(pool, "soft_deleted_flag"), baseline(pool)
+    assert_clean(case)
+    assert audit_delta(case.warehouse, base, "lead") == {"deleted_flagged_row_count": 5}
+    assert case.warehouse.scalar("select count(*) from stg_salesforce__leads where is_deleted") == 5
+    assert (
+        case.warehouse.scalar("select count(*) from fct_funnel_leads where is_deleted and is_excluded") == 5
+    )
+    assert exclusion_delta(case.warehouse, base) == {("lead", "deleted_lead"): 5}
+    # both modes give the same funnel counts: flagged leads are excluded from them
+    assert_same(case.warehouse, result(pool, "soft_deleted_exclude").warehouse, "fct_funnel_periods")
+
+
+@uses("fivetran_deleted_rows")
+def test_fivetran_deleted_rows(pool: CasePool) -> None:
+    case, base = result(pool, "fivetran_deleted_rows"), baseline(pool)
+    assert_clean(case)
+    assert audit_delta(case.warehouse, base, "lead") == {
+        "staged_row_count": -3,
+        "deleted_excluded_row_count": 3,
+    }
+    deleted = case.warehouse.query(
+        "select lead_id from snap_salesforce__leads where dbt_is_deleted = 'True' order by lead_id"
+    )
+    assert deleted == base.query(FIRST_UNCONVERTED.format(count=3))
+
+
+@uses("vanished_rows_recorded_by_snapshot")
+def test_vanished_rows_recorded_by_snapshot(pool: CasePool) -> None:
+    case, base = result(pool, "vanished_rows_recorded_by_snapshot"), baseline(pool)
+    assert_clean(case)
+    gone = sorted(
+        set(base.query("select lead_id from stg_salesforce__leads"))
+        - set(case.warehouse.query("select lead_id from stg_salesforce__leads"))
+    )
+    assert len(gone) == 2
+    # the raw audit cannot see a row that is no longer there; the snapshot records it
+    assert audit_delta(case.warehouse, base, "lead") == {"raw_row_count": -2, "staged_row_count": -2}
+    closed = case.warehouse.query(
+        "select lead_id, count(*) from snap_salesforce__leads where dbt_is_deleted = 'True' "
+        "group by lead_id order by lead_id"
+    )
+    assert closed == [(lead_id, 1) for (lead_id,) in gone]
+    still_current = case.warehouse.scalar(
+        "select count(*) from snap_salesforce__leads "
+        "where dbt_valid_to is null and dbt_is_deleted = 'False' "
+        f"and lead_id in {in_list([lead_id for (lead_id,) in gone])}"
+    )
+    assert still_current == 0
+
+
+@uses("merged_records")
+def test_merged_records(pool: CasePool) -> None:
+    case, base = result(pool, "merged_records"), baseline(pool)
+    assert_clean(case)
+    assert audit_delta(case.warehouse, base, "lead") == {
+        "staged_row_count": -1,
+        "merged_excluded_row_count": 1,
+    }
+    merges = case.warehouse.query(
+        "select merged_record_id, master_record_id, object_type from stg_salesforce__record_merges"
+    )
+    assert len(merges) == 1 and merges[0][2] == "lead"
+    merged, survivor = merges[0][:2]
+    # the merged record's activities now belong to the survivor's person
+    persons = case.warehouse.query(
+        "select record_id, person_id from int_person_identities "
+        f"where record_id in ('{merged}', '{survivor}') "
+        "order by record_id"
+    )
+    assert len(persons) == 2 and persons[0][1] == persons[1][1]
+    assert case.warehouse.scalar(f"select count(*) from fct_funnel_leads where lead_id = '{merged}'") == 0
+    assert exclusion_delta(case.warehouse, base) == {}
+
+
+@uses("empty_source_table")
+def test_empty_source_table(pool: CasePool) -> None:
+    case, base = result(pool, "empty_source_table"), baseline(pool)
+    run = case.run
+    assert run.returncode == 0, run.output[-4000:]
+    assert audit_row(case.warehouse, "event")["raw_row_count"] == 0
+    assert case.warehouse.scalar("select sum(appointments_count) from fct_funnel_periods") == 0
+    # leads are unchanged, and every factor over zero appointments is null, never infinite
+    assert case.warehouse.query(
+        "select period_start_date, leads_count from fct_funnel_periods where breakdown_dimension = 'total' "
+        "order by 1"
+    ) == base.query(
+        "select period_start_date, leads_count from fct_funnel_periods where breakdown_dimension = 'total' "
+        "order by 1"
+    )
+    assert (
+        case.warehouse.scalar(
+            "select count(*) from fct_funnel_periods "
+            "where appointments_count = 0 and pipeline_factor is not null"
+        )
+        == 0
+    )
+    # every lead that reached pipeline is now flagged as having skipped the appointment
+    pipeline_leads = case.warehouse.scalar(
+        "select count(*) from fct_funnel_leads where pipeline_at is not null and not is_excluded"
+    )
+    assert exclusions(case.warehouse)[("lead", "pipeline_without_appointment")] == pipeline_leads
+    assert run.with_status("warn", "fail", "error") == set(), run.problems
+    # the incremental staging model was emptied too, as a full refresh would
+    assert case.warehouse.scalar("select count(*) from stg_salesforce__events") == 0
+
+
+@uses("empty_source_table_refilled")
+def test_empty_source_table_refilled(pool: CasePool) -> None:
+    case, base = result(pool, "empty_source_table_refilled"), baseline(pool)
+    emptied, refilled = case.runs
+    assert emptied.returncode == 0 and refilled.returncode == 0, refilled.output[-4000:]
+    # after an empty load the incremental watermark is gone: the next run takes everything again
+    assert_same(case.warehouse, base, "stg_salesforce__events")
+
+
+# --- types and time zones ------------------------------------------------------------------------
+
+
+@uses("timestamptz_columns")
+def test_timestamptz_columns(pool: CasePool) -> None:
+    case, base = result(pool, "timestamptz_columns"), baseline(pool)
+    assert_clean(case)
+    assert case.warehouse.columns("stg_salesforce__events")["starts_at"].startswith("timestamp")
+    assert "time zone" not in case.warehouse.columns("stg_salesforce__events")["starts_at"].replace(
+        "without time zone", ""
+    )
+    assert_same(
+        case.warehouse,
+        base,
+        "stg_salesforce__events",
+        "stg_salesforce__leads",
+        "fct_funnel_leads",
+        "fct_funnel_periods",
+    )
+
+
+@uses("offset_timestamp_strings")
+def test_offset_timestamp_strings(pool: CasePool) -> None:
+    case, base = result(pool, "offset_timestamp_strings"), baseline(pool)
+    assert_clean(case)
+    assert_same(
+        case.warehouse,
+        base,
+        "stg_salesforce__events",
+        "stg_salesforce__leads",
+        "fct_funnel_leads",
+        "fct_funnel_periods",
+    )
+
+
+@uses("castable_string_amounts")
+def test_castable_string_amounts(pool: CasePool) -> None:
+    case, base = result(pool, "castable_string_amounts"), baseline(pool)
+    assert_clean(case)
+    assert case.warehouse.columns("stg_salesforce__opportunities")["amount_local"] in (
+        "double",
+        "double precision",
+    )
+    assert_same(
+        case.warehouse,
+        base,
+        "stg_salesforce__opportunities",
+        "stg_salesforce__opportunity_history",
+        "fct_funnel_leads",
+        "fct_funnel_periods",
+    )
+
+
+@uses("non_castable_amount")
+def test_non_castable_amount(pool: CasePool) -> None:
+    case = result(pool, "non_castable_amount")
+    run = case.run
+    assert run.returncode == 1
+    assert run.status("stg_salesforce__opportunities") == "error"
+    message = run.results[next(uid for uid in run.results if uid.endswith(".stg_salesforce__opportunities"))][
+        "message"
+    ]
+    # the failing model and the offending value are named
+    expected = {
+        "duckdb": "Could not convert string 'n/a' to DOUBLE",
+        "postgres": 'invalid input syntax for type double precision: "n/a"',
+    }
+    assert expected[pool.target.name] in message, message
+    assert run.status("int_opportunity_outcomes") == "skipped"
+
+
+@uses("unmapped_stage_name")
+def test_unmapped_stage_name(pool: CasePool) -> None:
+    case, base = result(pool, "unmapped_stage_name"), baseline(pool)
+    run = case.run
+    assert run.returncode == 0, run.output[-4000:]
+    assert run.with_status("warn") == {
+        "relationships_stg_salesforce__opportunity_history_stage_name__stage_name__ref_opportunity_stage_mapping_"
+    }
+    assert run.with_status("fail", "error") == set()
+    assert exclusion_delta(case.warehouse, base) == {("opportunity_stage_visit", "unmapped_stage_name"): 1}
+    assert_same(case.warehouse, base, "fct_funnel_periods")
+
+
+@uses("won_stage_with_is_won_false")
+def test_won_stage_with_is_won_false(pool: CasePool) -> None:
+    case, base = result(pool, "won_stage_with_is_won_false"), baseline(pool)
+    assert_clean(case)
+    # the seed opportunity_stage_mapping decides: the deal still counts as won
+    assert (
+        case.warehouse.scalar(
+            "select count(*) from stg_salesforce__opportunities "
+            "where stage_name = 'Closed Won' and not is_won"
+        )
+        == 1
+    )
+    assert_same(case.warehouse, base, "int_opportunity_outcomes", "fct_funnel_leads", "fct_funnel_periods")
+    # and nothing in the audit shows the contradiction (see the xfail test below)
+    assert exclusion_delta(case.warehouse, base) == {}
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="product gap: a raw opportunity whose stage maps to won while its is_won is false (or the "
+    "reverse) is silently counted by the seed mapping; audit_funnel_exclusions has no check for it",
+)
+@uses("won_stage_with_is_won_false")
+def test_won_flag_contradiction_is_flagged(pool: CasePool) -> None:
+    case = result(pool, "won_stage_with_is_won_false")
+    flagged = {
+        check: count
+        for (obj, check), count in exclusions(case.warehouse).items()
+        if obj == "opportunity" and "won" in check and count
+    }
+    assert flagged == {"is_won_contradicts_stage_mapping": 1}
+
+
+@uses("exchange_rate_static_fallback")
+def test_exchange_rate_static_fallback(pool: CasePool) -> None:
+    case, base = result(pool, "exchange_rate_static_fallback"), baseline(pool)
+    assert_clean(case)
+    in_hole = (
+        f"currency_code = 'EUR' and close_date >= date '{FX_MONTH}' "
+        f"and close_date < date '{FX_MONTH}' + interval '1 month'"
+    )
+    opportunities = base.scalar(f"select count(*) from int_opportunity_outcomes where {in_hole}")
+    assert opportunities > 0
+    assert case.warehouse.query(
+        f"select conversion_rate_source, count(*) from int_opportunity_outcomes where {in_hole} group by 1"
+    ) == [("static_fallback", opportunities)]
+    assert (
+        case.warehouse.scalar(
+            f"select count(*) from int_opportunity_outcomes "
+            f"where {in_hole} and abs(conversion_rate - 0.8269) > 1e-12"
+        )
+        == 0
+    )
+    # the fallback is visible on the lead, not counted as missing
+    assert exclusion_delta(case.warehouse, base) == {}
+    assert (
+        case.warehouse.scalar(
+            "select count(*) from fct_funnel_leads where first_won_conversion_rate_source = 'static_fallback'"
+        )
+        >= 1
+    )
+
+
+@uses("exchange_rate_missing")
+def test_exchange_rate_missing(pool: CasePool) -> None:
+    case, base = result(pool, "exchange_rate_missing"), baseline(pool)
+    run = case.run
+    assert run.returncode == 0, run.output[-4000:]
+    assert run.with_status("fail", "error") == set()
+    # persons with a deal won in EUR in the month without any EUR rate
+    won_in_hole = base.scalar(
+        "select count(distinct person_id) from int_opportunity_outcomes where currency_code = 'EUR' "
+        f"and won_at is not null and close_date >= date '{FX_MONTH}' "
+        f"and close_date < date '{FX_MONTH}' + interval '1 month' "
+        "and person_id in (select person_id from fct_funnel_leads where not is_excluded)"
+    )
+    assert won_in_hole >= 1
+    assert exclusion_delta(case.warehouse, base) == {
+        ("lead", "won_amount_without_exchange_rate"): won_in_hole
+    }
+    missing = case.warehouse.query(
+        "select count(*), count(amount) from int_opportunity_outcomes "
+        "where conversion_rate_source = 'missing' "
+        f"and close_date >= date '{FX_MONTH}' and close_date < date '{FX_MONTH}' + interval '1 month'"
+    )
+    assert missing[0][0] >= won_in_hole and missing[0][1] == 0
+
+
+# --- schema drift --------------------------------------------------------------------------------
+
+
+@uses("removed_optional_column")
+def test_removed_optional_column(pool: CasePool) -> None:
+    case, base = result(pool, "removed_optional_column"), baseline(pool)
+    assert_clean(case)
+    assert case.warehouse.columns("stg_salesforce__leads") == base.columns("stg_salesforce__leads")
+    assert case.warehouse.scalar("select count(lead_rating) from stg_salesforce__leads") == 0
+    assert base.scalar("select count(lead_rating) from stg_salesforce__leads") > 0
+    # only the rating itself is gone downstream; the funnel counts are the same
+    assert case.warehouse.scalar("select count(lead_rating) from fct_funnel_leads") == 0
+    assert table_differences(case.warehouse, base, "fct_funnel_leads", ignore=["lead_rating"]) == []
+    assert_same(case.warehouse, base, "fct_funnel_periods")
+
+
+@uses("removed_id_column")
+def test_removed_id_column(pool: CasePool) -> None:
+    case = result(pool, "removed_id_column")
+    run = case.run
+    assert run.returncode == 1
+    assert run.status("base_salesforce__task") == "error"
+    assert "has no column 'id' (or its API spelling), which the contract marks as required" in run.output
+    assert '"salesforce"."task"' in run.output
+    assert run.status("stg_salesforce__tasks") == "skipped"
+
+
+@uses("new_custom_column")
+def test_new_custom_column(pool: CasePool) -> None:
+    case, base = result(pool, "new_custom_column"), baseline(pool)
+    assert_clean(case)
+    assert not any("secret" in column for column in case.warehouse.columns("stg_salesforce__leads"))
+    assert_same(case.warehouse, base, "stg_salesforce__leads", "fct_funnel_leads", "fct_funnel_periods")
+
+
+# --- incremental staging -------------------------------------------------------------------------
+
+
+@uses("late_activity_incremental_run")
+def test_late_activity_incremental_run(pool: CasePool) -> None:
+    case = result(pool, "late_activity_incremental_run")
+    assert_clean(case)
+    assert "incremental" in case.run.output.lower()
+    # within incremental_lookback_days of the watermark: picked up; a week beyond it: missed
+    assert case.warehouse.query(
+        "select task_id from stg_salesforce__tasks where task_id like 'late%' order by task_id"
+    ) == [("late_within",)]
+
+
+@uses("late_activity_full_refresh")
+def test_late_activity_full_refresh(pool: CasePool) -> None:
+    case = result(pool, "late_activity_full_refresh")
+    assert_clean(case)
+    assert case.warehouse.query(
+        "select task_id from stg_salesforce__tasks where task_id like 'late%' order by task_id"
+    ) == [("late_beyond",), ("late_within",)]
+
+
+# --- zero counts ---------------------------------------------------------------------------------
+
+
+@uses("zero_count_period")
+def test_zero_count_period(pool: CasePool) -> None:
+    case, base = result(pool, "zero_count_period"), baseline(pool)
+    run = case.run
+    assert run.returncode == 0, run.output[-4000:]
+    assert run.with_status("fail", "error") == set()
+    month = case.warehouse.query(
+        "select leads_count, handled_count, appointments_count, lead_factor, appointment_factor, "
+        "handled_rate from fct_funnel_periods "
+        f"where breakdown_dimension = 'total' and period_start_date = date '{ZERO_MONTH}'"
+    )
+    assert len(month) == 1
+    leads, handled, appointments, lead_factor, appointment_factor, handled_rate = month[0]
+    assert (leads, lead_factor) == (0, 0.0)
+    assert appointment_factor is None and handled_rate is None
+    assert handled + appointments > 0  # earlier leads still moved on in that month
+    # the period drops out of every controllability window that holds it
+    query = (
+        "select window_end_period_start_date, kpi_stage, factor, periods_excluded_count "
+        "from fct_kpi_controllability_factors "
+        f"where window_start_period_start_date <= date '{ZERO_MONTH}' "
+        f"and window_end_period_start_date >= date '{ZERO_MONTH}' order by 1, 2, 3"
+    )
+    after, before = case.warehouse.query(query), base.query(query)
+    assert after and [row[:3] for row in after] == [row[:3] for row in before]
+    assert all(a[3] == b[3] + 1 for a, b in zip(after, before, strict=True))
+    assert (
+        case.warehouse.scalar(
+            "select count(*) from fct_funnel_periods "
+            "where lead_factor = 'Infinity' or appointment_factor = 'Infinity' "
+            "or pipeline_factor = 'Infinity' or won_factor = 'Infinity' or handled_rate = 'Infinity'"
+        )
+        == 0
+    )
+
+
+# --- hostile vars --------------------------------------------------------------------------------
+
+
+def raw_intact(case: Warehouse, base: Warehouse) -> None:
+    for table in ("lead", "task"):
+        assert case.raw_table_exists(table)
+        count = f"select count(*) from salesforce.{table}"
+        assert case.scalar(count) == base.scalar(count)
+
+
+@uses("hostile_string_var")
+def test_hostile_string_var(pool: CasePool) -> None:
+    case, base = result(pool, "hostile_string_var"), baseline(pool)
+    # refused while dbt parses the project (exit 2), before any SQL
+    assert case.run.returncode == 2
+    assert (
+        "var 'salesforce_deleted_records' is exclude'; drop table salesforce.lead; --; "
+        "allowed values: exclude, flag" in case.run.output
+    )
+    raw_intact(case.warehouse, base)
+
+
+@uses("hostile_schema_var")
+def test_hostile_schema_var(pool: CasePool) -> None:
+    case, base = result(pool, "hostile_schema_var"), baseline(pool)
+    # refused when the base model compiles, before the raw relation is described
+    assert case.run.returncode == 1
+    assert case.run.status("base_salesforce__lead") == "error"
+    assert "var 'salesforce_schema' must be a plain identifier" in case.run.output
+    raw_intact(case.warehouse, base)
+
+
+@uses("hostile_list_var_as_string")
+def test_hostile_list_var_as_string(pool: CasePool) -> None:
+    case, base = result(pool, "hostile_list_var_as_string"), baseline(pool)
+    assert case.run.returncode == 2
+    assert "var 'test_lead_email_domains' must be a list of strings" in case.run.output
+    raw_intact(case.warehouse, base)
+
+
+@uses("hostile_list_var_item")
+def test_hostile_list_var_item(pool: CasePool) -> None:
+    case, base = result(pool, "hostile_list_var_item"), baseline(pool)
+    # a quote inside a list item is escaped into an inert literal: the build passes, nothing matches it
+    assert case.run.returncode == 0, case.run.output[-4000:]
+    assert case.warehouse.scalar("select count(*) from stg_salesforce__leads where is_test_lead") == 0
+    raw_intact(case.warehouse, base)
