@@ -11,18 +11,16 @@
     - an optional column that is absent becomes a typed null;
     - a required column that is absent is a compile error naming it;
     - raw columns the contract does not list (custom *_c fields) are ignored;
-    - the vars salesforce_database / salesforce_schema, which the sources YAML
-      renders into every raw relation without escaping, must be plain
-      identifiers: a hostile value stops the compile before any SQL runs.
+    - the source vars, which the sources YAML renders into every raw relation
+      without escaping, must be plain identifiers (validate_source_vars): a
+      hostile value stops the compile before any SQL runs.
 #}
 {% macro salesforce_source_columns(table_name) %}
     {%- set contract = salesforce_contract_columns(table_name) -%}
     {%- if not execute -%}
         {{ return('*') }}
     {%- endif -%}
-    {%- for location_var in ['salesforce_database', 'salesforce_schema'] if var(location_var, none) is not none -%}
-        {%- do validated_var(location_var, type='identifier') -%}
-    {%- endfor -%}
+    {%- do validate_source_vars() -%}
     {%- set relation = source('salesforce', table_name) -%}
     {%- set raw_by_key = {} -%}
     {%- set raw_columns = {} -%}

@@ -284,7 +284,8 @@ class PostgresTarget(Target):
 
         self.prefix = f"rf_faults_{os.getpid()}"
         self.server_env = start_postgres({"DBT_POSTGRES_DBNAME": self.prefix + "_admin"})
-        self.databases: list[str] = []
+        # start_postgres.sh creates the database it is given: dropped with the others at the end
+        self.databases: list[str] = [self.prefix + "_admin"]
         self.raw_database: Path | None = None
         self.template = self.prefix + "_template"
         # CREATE DATABASE ... TEMPLATE needs the template to have no other session: one at a time,

@@ -8,11 +8,13 @@ audit_funnel_exclusions, and which models must come out identical to the baselin
 The scheduled job (scripts/run_job.py) is exercised on DuckDB files: stale feed, locks,
 concurrent runs, a killed build, out of memory, failing tests, file permissions.
 
-Each case is documented in docs/fault_injection.md (same names as the tests).
+Each case is documented in the README (section "Fault-injection cases", same names as the tests;
+tests/python/test_docs_complete.py checks both lists match) and the suite in docs/fault_injection.md.
 
-Targets: the SQL-level cases are parametrized by `target`. DuckDB always runs; Postgres runs
-when REVENUE_FUNNEL_FAULT_TARGETS includes it (e.g. `duckdb,postgres`), on the server of
-scripts/start_postgres.sh. The job cases need DuckDB files and run on DuckDB only.
+Targets: the SQL-level cases are parametrized by `target`: DuckDB and Postgres (on the server
+of scripts/start_postgres.sh) by default; REVENUE_FUNNEL_FAULT_TARGETS=duckdb narrows them, and
+REVENUE_FUNNEL_SKIP_POSTGRES=1 drops Postgres as it does for test_postgres.py. The job cases need
+DuckDB files and run on DuckDB only.
 """
 
 from __future__ import annotations
@@ -64,10 +66,11 @@ from faults import (
     wait_for,
 )
 
+SKIPPED_TARGETS = {"postgres"} if os.environ.get("REVENUE_FUNNEL_SKIP_POSTGRES") == "1" else set()
 TARGETS = [
     name.strip()
-    for name in os.environ.get("REVENUE_FUNNEL_FAULT_TARGETS", "duckdb").split(",")
-    if name.strip()
+    for name in os.environ.get("REVENUE_FUNNEL_FAULT_TARGETS", "duckdb,postgres").split(",")
+    if name.strip() and name.strip() not in SKIPPED_TARGETS
 ]
 LOOKBACK_DAYS = yaml.safe_load((PROJECT_DIR / "dbt_project.yml").read_text())["vars"][
     "incremental_lookback_days"
@@ -663,6 +666,7 @@ class KilledThenRerun:
     killed_run: Path
     killed_while_running: bool
     orphans_gone: bool
+    build_finished_after_kill: bool
     after_kill: tuple[str, str] | None
     rerun: subprocess.CompletedProcess
     published_count: int
@@ -692,6 +696,8 @@ def killed_then_rerun(published_job: JobPaths, work: Path) -> KilledThenRerun:
         orphans_gone = True
     except AssertionError:
         orphans_gone = False
+    # an orphaned dbt would carry on to the end of the build and say so in its log
+    build_finished_after_kill = "Command `dbt build`" in (killed_run / "dbt.log").read_text(errors="replace")
     after_kill = publication_state(paths)
     reader = Holder.open(paths.published)
     try:
@@ -712,6 +718,7 @@ def killed_then_rerun(published_job: JobPaths, work: Path) -> KilledThenRerun:
         killed_run,
         killed_while_running,
         orphans_gone,
+        build_finished_after_kill,
         after_kill,
         rerun,
         published_count,
@@ -723,8 +730,9 @@ def killed_then_rerun(published_job: JobPaths, work: Path) -> KilledThenRerun:
 def test_job_killed_mid_build_then_rerun(killed_then_rerun: KilledThenRerun) -> None:
     scenario = killed_then_rerun
     assert scenario.killed_while_running
-    # no orphaned dbt keeps writing the build file (and holding its lock)
+    # dbt died with the job: no orphan carries on writing the build file (and holding its lock)
     assert scenario.orphans_gone, processes_with(str(scenario.killed_run))
+    assert not scenario.build_finished_after_kill
     assert scenario.after_kill == scenario.before
     assert not (scenario.paths.publish_dir / (DATABASE_NAME + ".incoming")).exists()
     assert not (scenario.killed_run / "job.json").exists()
@@ -786,23 +794,20 @@ def test_job_hostile_source_var_refused(published_job: JobPaths, work: Path) -> 
     assert publication_state(paths) == before
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="product gap: _salesforce__sources.yml renders var salesforce_schema into SQL unvalidated and "
-    "`dbt source freshness` runs it before any model validates it: DuckDB executes the injected "
-    "statement (the raw task table is dropped). run_job.py now refuses such vars; a bare dbt call does not",
-)
 def test_freshness_hostile_source_var(duckdb_pool: CasePool, work: Path) -> None:
     folder = work / "freshness_hostile"
     folder.mkdir()
     database = folder / DATABASE_NAME
     shutil.copyfile(Path(baseline(duckdb_pool).env["DBT_DUCKDB_PATH"]), database)
-    run_dbt(
+    # a bare `dbt source freshness`, not the job (which refuses such vars itself)
+    run = run_dbt(
         ["source", "freshness", "--select", "source:salesforce.lead"],
         folder / "dbt",
         {"DBT_DUCKDB_PATH": str(database)},
         {"salesforce_schema": 'salesforce"."lead"; drop table salesforce.task; --'},
     )
+    assert run.returncode != 0
+    assert "var 'salesforce_schema' must be a plain identifier" in run.output
     with connect(database, read_only=True) as con:
         assert (
             con.execute(
@@ -852,10 +857,10 @@ def test_soft_deleted_exclude(pool: CasePool) -> None:
         == base.scalar("select count(*) from fct_funnel_leads") - 5
     )
     # dropped in staging, so the funnel's own deleted-lead check never sees them; their
-    # activities are left without a person and excluded
+    # activities are excluded under their own reason, not as orphans
     deleted = in_list([row[0] for row in base.query(FIRST_UNCONVERTED.format(count=5))])
     orphans = {
-        (table, "activity_without_person"): count
+        (table, "activity_of_deleted_person"): count
         for table in ("task", "event")
         if (count := base.scalar(f"select count(*) from stg_salesforce__{table}s where who_id in {deleted}"))
     }
@@ -1077,24 +1082,15 @@ def test_won_stage_with_is_won_false(pool: CasePool) -> None:
         == 1
     )
     assert_same(case.warehouse, base, "int_opportunity_outcomes", "fct_funnel_leads", "fct_funnel_periods")
-    # and nothing in the audit shows the contradiction (see the xfail test below)
-    assert exclusion_delta(case.warehouse, base) == {}
-
-
-@pytest.mark.xfail(
-    strict=True,
-    reason="product gap: a raw opportunity whose stage maps to won while its is_won is false (or the "
-    "reverse) is silently counted by the seed mapping; audit_funnel_exclusions has no check for it",
-)
-@uses("won_stage_with_is_won_false")
-def test_won_flag_contradiction_is_flagged(pool: CasePool) -> None:
-    case = result(pool, "won_stage_with_is_won_false")
-    flagged = {
-        check: count
-        for (obj, check), count in exclusions(case.warehouse).items()
-        if obj == "opportunity" and "won" in check and count
-    }
-    assert flagged == {"is_won_contradicts_stage_mapping": 1}
+    # and the audit shows the contradiction, counted once as flagged (not excluded)
+    assert exclusion_delta(case.warehouse, base) == {("opportunity", "is_won_contradicts_stage_mapping"): 1}
+    assert (
+        case.warehouse.scalar(
+            "select treatment from audit_funnel_exclusions "
+            "where check_name = 'is_won_contradicts_stage_mapping'"
+        )
+        == "flagged"
+    )
 
 
 @uses("exchange_rate_static_fallback")

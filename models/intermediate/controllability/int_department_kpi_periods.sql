@@ -4,14 +4,7 @@
     view, its target spread onto the period, and whether the target was met.
     The readiness record and the gap attribution read it.
 #}
-{%- set stage_columns = {
-    'lead': 'leads_count',
-    'handled': 'handled_count',
-    'appointment': 'appointments_count',
-    'pipeline': 'pipeline_count',
-    'won': 'won_count',
-    'won_amount': 'won_amount',
-} -%}
+{%- set stage_columns = funnel_stage_columns(include_handled=true) -%}
 
 with
 
@@ -43,7 +36,7 @@ assigned as (
         periods.period_start_date,
         periods.is_complete_period,
         case assignments.kpi_stage
-            {%- for stage, column in stage_columns.items() %}
+            {%- for stage, column in stage_columns %}
                 when '{{ stage }}' then cast(periods.{{ column }} as {{ type_double() }})
             {%- endfor %}
         end as actual_value

@@ -7,13 +7,7 @@
     positive; otherwise the logs are null and is_usable_period says why the
     period drops out. By construction sum_i log f_i = log N_k in usable periods.
 #}
-{%- set stage_columns = {
-    'lead': 'leads_count',
-    'appointment': 'appointments_count',
-    'pipeline': 'pipeline_count',
-    'won': 'won_count',
-    'won_amount': 'won_amount',
-} -%}
+{%- set stage_columns = funnel_stage_columns() -%}
 
 with
 
@@ -41,7 +35,7 @@ indexed_periods as (
 
 stage_values as (
 
-    {%- for stage, column in stage_columns.items() %}
+    {%- for stage, column in stage_columns %}
         select
             period_start_date,
             period_index,

@@ -12,13 +12,7 @@
     add up to actual - plan: "of the 40 missing deals, 25 came from lead volume".
 #}
 {%- set baseline_periods = validated_var('plan_baseline_periods', type='integer') -%}
-{%- set chain = [
-    ('lead', 'leads_count'),
-    ('appointment', 'appointments_count'),
-    ('pipeline', 'pipeline_count'),
-    ('won', 'won_count'),
-    ('won_amount', 'won_amount'),
-] -%}
+{%- set chain = funnel_stage_columns() -%}
 
 with
 

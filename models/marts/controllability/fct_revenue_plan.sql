@@ -9,13 +9,7 @@
     department that owns the factor entering the stage.
 #}
 {%- set baseline_periods = validated_var('plan_baseline_periods', type='integer') -%}
-{%- set chain = [
-    ('lead', 'leads_count'),
-    ('appointment', 'appointments_count'),
-    ('pipeline', 'pipeline_count'),
-    ('won', 'won_count'),
-    ('won_amount', 'won_amount'),
-] -%}
+{%- set chain = funnel_stage_columns() -%}
 
 with
 
