@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # System packages the Python tests need beyond requirements.txt: headless Chromium
 # (tests/python/test_dashboard.py renders the dashboard in it) and a CJK font, so the
-# Japanese labels (商談アポイント, 案件化...) render instead of tofu boxes.
+# Japanese labels (商談アポイント, 案件化...) render instead of tofu boxes; and a Java
+# runtime, which pyspark needs for tests/python/test_spark.py (the `spark` target).
 #
-# Idempotent: does nothing - no apt-get update, no root - when Chromium and a Japanese
-# font are already there. Otherwise installs the missing Debian/Ubuntu packages
-# (chromium, fonts-noto-cjk) with apt-get, as root or through sudo.
+# Idempotent: does nothing - no apt-get update, no root - when Chromium, a Japanese
+# font and Java are already there. Otherwise installs the missing Debian/Ubuntu packages
+# (chromium, fonts-noto-cjk, openjdk-17-jre-headless) with apt-get, as root or through sudo.
 # A browser elsewhere can be used by exporting CHROMIUM=/path/to/chrome.
 set -euo pipefail
 
@@ -24,12 +25,19 @@ have_japanese_font() {
     fi
 }
 
+# Spark 3.5 runs on Java 8, 11 and 17; JAVA_HOME wins over the PATH as in pyspark.
+have_java() {
+    if [[ -n "${JAVA_HOME:-}" && -x "${JAVA_HOME}/bin/java" ]]; then return 0; fi
+    command -v java >/dev/null 2>&1
+}
+
 missing=()
 have_chromium || missing+=(chromium)
 have_japanese_font || missing+=(fonts-noto-cjk)
+have_java || missing+=(openjdk-17-jre-headless)
 
 if [[ ${#missing[@]} -eq 0 ]]; then
-    echo "install_system_deps: Chromium and a Japanese font are installed; nothing to do"
+    echo "install_system_deps: Chromium, a Japanese font and Java are installed; nothing to do"
     exit 0
 fi
 

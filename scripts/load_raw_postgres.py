@@ -199,16 +199,21 @@ def load(
     return counts
 
 
-def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+def add_source_arguments(parser: argparse.ArgumentParser) -> None:
+    """Where the raw tables come from (--duckdb / --parquet-dir, --source-schema); see open_source."""
     source = parser.add_mutually_exclusive_group(required=True)
     source.add_argument("--duckdb", type=Path, help="DuckDB file holding the raw tables")
     source.add_argument("--parquet-dir", type=Path, help="directory of <table>.parquet files")
     parser.add_argument(
         "--source-schema", default="salesforce", help="schema in the DuckDB file (default salesforce)"
     )
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    add_source_arguments(parser)
     parser.add_argument(
         "--schema",
         default="salesforce",

@@ -11,10 +11,22 @@
     gone from the raw table altogether (a hard delete without a loader flag,
     a truncated re-sync). A run with nothing new changes nothing, and the
     table equals what a full refresh builds.
-    Spark without Delta cannot delete: there the models are plain tables.
+    Spark without Delta, Hudi or Iceberg can neither delete nor merge, and
+    its append and insert_overwrite strategies would keep the older version
+    of a re-loaded record or of a record deleted since: there the models are
+    plain tables, rebuilt whole on every run, which is what a full refresh
+    builds.
 #}
 {% macro incremental_staging_materialization() %}
-    {{ return('table' if target.type == 'spark' else 'incremental') }}
+    {{ return(adapter.dispatch('incremental_staging_materialization', 'revenue_funnel')()) }}
+{% endmacro %}
+
+{% macro default__incremental_staging_materialization() %}
+    {{ return('incremental') }}
+{% endmacro %}
+
+{% macro spark__incremental_staging_materialization() %}
+    {{ return('table') }}
 {% endmacro %}
 
 

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import decimal
 import json
+import math
 import os
+import shlex
 import subprocess
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -68,6 +73,8 @@ def query(database: Path, sql: str) -> list[tuple]:
 
 START_POSTGRES = PROJECT_DIR / "scripts" / "start_postgres.sh"
 LOAD_RAW_POSTGRES = PROJECT_DIR / "scripts" / "load_raw_postgres.py"
+LOAD_RAW_SPARK = PROJECT_DIR / "scripts" / "load_raw_spark.py"
+EXPORT_SPARK_TABLES = PROJECT_DIR / "scripts" / "export_spark_tables.py"
 GENERATE_DEMO_DATA = PROJECT_DIR / "scripts" / "generate_demo_data.py"
 
 
@@ -137,12 +144,17 @@ def start_postgres(env: dict[str, str] | None = None) -> dict[str, str]:
         text=True,
         check=True,
     )
+    return {**(env or {}), **parse_exports(completed.stdout)}
+
+
+def parse_exports(output: str) -> dict[str, str]:
+    """The variables of `export NAME=value` lines (values shell-quoted or bare) in a script's output."""
     exported: dict[str, str] = {}
-    for line in completed.stdout.splitlines():
+    for line in output.splitlines():
         if line.startswith("export ") and "=" in line:
             name, value = line.removeprefix("export ").split("=", 1)
-            exported[name] = value
-    return {**(env or {}), **exported}
+            exported[name] = "".join(shlex.split(value))
+    return exported
 
 
 def postgres_dsn(env: dict[str, str], dbname: str | None = None) -> str:
@@ -186,3 +198,147 @@ def query_with_columns(database: Path, sql: str) -> tuple[list[str], list[tuple]
     with duckdb.connect(str(database), read_only=True) as con:
         cursor = con.execute(sql)
         return [column[0] for column in cursor.description], cursor.fetchall()
+
+
+# --- Spark (local session): helpers for tests/python/test_spark.py ------------------------------
+
+
+def load_raw_spark(raw_database: Path, spark_dir: Path) -> dict[str, str]:
+    """Copy schema salesforce of a DuckDB file into the Spark catalog under spark_dir.
+
+    Returns the variables (PYSPARK_SUBMIT_ARGS...) under which `dbt --target spark` uses that
+    catalog. Raises subprocess.CalledProcessError (with the loader's stderr) when Spark fails.
+    """
+    completed = subprocess.run(
+        [
+            sys.executable,
+            str(LOAD_RAW_SPARK),
+            "--quiet",
+            "--duckdb",
+            str(raw_database),
+            "--work-dir",
+            str(spark_dir),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return parse_exports(completed.stdout)
+
+
+def export_spark_tables(
+    spark_dir: Path, out_dir: Path, prefixes: tuple[str, ...], database: str = "analytics"
+) -> None:
+    """Write the tables of `database` in the Spark catalog under spark_dir to out_dir/<table>.parquet."""
+    subprocess.run(
+        [
+            sys.executable,
+            str(EXPORT_SPARK_TABLES),
+            "--work-dir",
+            str(spark_dir),
+            "--database",
+            database,
+            "--out-dir",
+            str(out_dir),
+            *[argument for prefix in prefixes for argument in ("--prefix", prefix)],
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+
+
+# --- Comparing one build with the DuckDB build of the same data ----------------------------------
+
+REL_TOL = 1e-9
+ABS_TOL = 1e-9
+
+
+def normalize(value: object) -> object:
+    """Engine-neutral Python value: numeric -> float, hugeint stays int, the rest as fetched."""
+    if isinstance(value, decimal.Decimal):
+        return float(value)
+    return value
+
+
+def sort_key(row: tuple) -> tuple:
+    """Orders rows by their exact columns first, floats (rounded) only as a tie-breaker."""
+    exact = tuple(
+        (value is None, "" if value is None else value) for value in row if not isinstance(value, float)
+    )
+    approximate = tuple(
+        (value is None, 0.0 if value is None or math.isnan(value) else round(value, 6))
+        for value in row
+        if isinstance(value, float)
+    )
+    return exact, approximate
+
+
+def values_match(left: object, right: object) -> bool:
+    """Equal, floats within REL_TOL relative (ABS_TOL absolute near zero), timestamps without zone."""
+    if isinstance(left, float) or isinstance(right, float):
+        if left is None or right is None:
+            return left is right
+        if math.isnan(left) or math.isnan(right):
+            return math.isnan(left) and math.isnan(right)
+        return math.isclose(left, right, rel_tol=REL_TOL, abs_tol=ABS_TOL)
+    if isinstance(left, dt.datetime) and isinstance(right, dt.datetime):
+        return left.replace(tzinfo=None) == right.replace(tzinfo=None)
+    return left == right
+
+
+def fetch_sorted(rows: list[tuple]) -> list[tuple]:
+    return sorted((tuple(normalize(value) for value in row) for row in rows), key=sort_key)
+
+
+def duckdb_marts(database: Path, prefixes: tuple[str, ...]) -> list[str]:
+    """Names of the tables (not views) in schema main of a DuckDB build that start with a prefix."""
+    _, tables = query_with_columns(
+        database,
+        "select table_name from information_schema.tables "
+        "where table_schema = 'main' and table_type = 'BASE TABLE' order by table_name",
+    )
+    return [name for (name,) in tables if name.startswith(prefixes)]
+
+
+def row_differences(
+    table: str, engine: str, columns: list[str], duckdb_rows: list[tuple], other_rows: list[tuple]
+) -> list[str]:
+    """Messages for every column whose values differ between the DuckDB rows and another engine's.
+
+    Both row lists hold `columns` in the same order; rows are matched after sorting both sides.
+    """
+    if len(duckdb_rows) != len(other_rows):
+        return [f"{table}: {len(duckdb_rows)} rows on DuckDB, {len(other_rows)} on {engine}"]
+    mismatches: dict[str, list[tuple[object, object]]] = {}
+    for duckdb_row, other_row in zip(fetch_sorted(duckdb_rows), fetch_sorted(other_rows), strict=True):
+        for column, left, right in zip(columns, duckdb_row, other_row, strict=True):
+            if not values_match(left, right):
+                mismatches.setdefault(column, []).append((left, right))
+    return [
+        f"{table}.{column}: {len(pairs)} of {len(duckdb_rows)} rows differ, "
+        f"e.g. (duckdb, {engine.lower()}) {pairs[:3]}"
+        for column, pairs in mismatches.items()
+    ]
+
+
+def mart_differences(
+    duckdb_file: Path,
+    table: str,
+    engine: str,
+    read_other: Callable[[list[str]], tuple[list[str], list[tuple]]],
+) -> list[str]:
+    """Differences between the DuckDB build of one table and another engine's, as messages.
+
+    read_other(columns) returns every column name of the other engine's table, in its order,
+    and that table's rows with `columns` (the DuckDB table's) in DuckDB's order.
+    """
+    duckdb_columns, duckdb_rows = query_with_columns(duckdb_file, f'select * from main."{table}"')
+    try:
+        other_columns, other_rows = read_other(duckdb_columns)
+    except Exception as error:  # a missing table or column: report it like any other difference
+        return [f"{table}: cannot read the {engine} table: {error}".strip()]
+    problems = []
+    if other_columns != duckdb_columns:
+        problems.append(f"{table}: columns differ: duckdb {duckdb_columns} {engine.lower()} {other_columns}")
+    return [*problems, *row_differences(table, engine, duckdb_columns, duckdb_rows, other_rows)]

@@ -14,9 +14,6 @@ a failure, not a skip: set REVENUE_FUNNEL_SKIP_POSTGRES=1 to skip on purpose.
 
 from __future__ import annotations
 
-import datetime as dt
-import decimal
-import math
 import os
 import subprocess
 from concurrent.futures import ThreadPoolExecutor
@@ -25,8 +22,10 @@ from pathlib import Path
 
 import pytest
 from dbt_runner import (
+    duckdb_marts,
     generate_raw_duckdb,
     load_raw_postgres,
+    mart_differences,
     postgres_dsn,
     query_postgres,
     query_with_columns,
@@ -43,8 +42,6 @@ KEY_MARTS = (
     "audit_salesforce_row_counts",
 )
 MART_PREFIXES = ("fct_", "dim_", "audit_")
-REL_TOL = 1e-9
-ABS_TOL = 1e-9
 POSTGRES_SCHEMA = "analytics"
 
 pytestmark = pytest.mark.skipif(
@@ -100,74 +97,22 @@ def builds(postgres_env: dict[str, str], tmp_path_factory: pytest.TempPathFactor
     return Builds(duckdb_file, postgres_env)
 
 
-def normalize(value: object) -> object:
-    """Engine-neutral Python value: numeric -> float, hugeint stays int, the rest as fetched."""
-    if isinstance(value, decimal.Decimal):
-        return float(value)
-    return value
-
-
-def sort_key(row: tuple) -> tuple:
-    """Orders rows by their exact columns first, floats (rounded) only as a tie-breaker."""
-    exact = tuple(
-        (value is None, "" if value is None else value) for value in row if not isinstance(value, float)
-    )
-    approximate = tuple(
-        (value is None, 0.0 if value is None or math.isnan(value) else round(value, 6))
-        for value in row
-        if isinstance(value, float)
-    )
-    return exact, approximate
-
-
-def values_match(left: object, right: object) -> bool:
-    if isinstance(left, float) or isinstance(right, float):
-        if left is None or right is None:
-            return left is right
-        if math.isnan(left) or math.isnan(right):
-            return math.isnan(left) and math.isnan(right)
-        return math.isclose(left, right, rel_tol=REL_TOL, abs_tol=ABS_TOL)
-    if isinstance(left, dt.datetime) and isinstance(right, dt.datetime):
-        return left.replace(tzinfo=None) == right.replace(tzinfo=None)
-    return left == right
-
-
-def fetch_sorted(rows: list[tuple]) -> list[tuple]:
-    return sorted((tuple(normalize(value) for value in row) for row in rows), key=sort_key)
-
-
 def compare_table(builds: Builds, table: str) -> list[str]:
     """Differences between the DuckDB and the Postgres build of one table, as messages."""
-    duckdb_columns, duckdb_rows = query_with_columns(builds.duckdb_file, f'select * from main."{table}"')
-    column_list = ", ".join(f'"{column}"' for column in duckdb_columns)
-    try:
-        postgres_columns, postgres_rows = query_postgres(
+
+    def read_postgres(columns: list[str]) -> tuple[list[str], list[tuple]]:
+        column_list = ", ".join(f'"{column}"' for column in columns)
+        _, rows = query_postgres(
             builds.postgres_env, f'select {column_list} from {POSTGRES_SCHEMA}."{table}"'
         )
-    except Exception as error:  # a missing table or column: report it like any other difference
-        return [f"{table}: cannot read the Postgres table: {error}".strip()]
-    problems = []
-    _, all_postgres_columns = query_postgres(
-        builds.postgres_env,
-        "select column_name from information_schema.columns "
-        f"where table_schema = '{POSTGRES_SCHEMA}' and table_name = '{table}' order by ordinal_position",
-    )
-    postgres_column_names = [row[0] for row in all_postgres_columns]
-    if postgres_column_names != duckdb_columns:
-        problems.append(f"{table}: columns differ: duckdb {duckdb_columns} postgres {postgres_column_names}")
-    if len(duckdb_rows) != len(postgres_rows):
-        return [*problems, f"{table}: {len(duckdb_rows)} rows on DuckDB, {len(postgres_rows)} on Postgres"]
-    mismatches: dict[str, list[tuple[object, object]]] = {}
-    for duckdb_row, postgres_row in zip(fetch_sorted(duckdb_rows), fetch_sorted(postgres_rows), strict=True):
-        for column, left, right in zip(postgres_columns, duckdb_row, postgres_row, strict=True):
-            if not values_match(left, right):
-                mismatches.setdefault(column, []).append((left, right))
-    for column, pairs in mismatches.items():
-        problems.append(
-            f"{table}.{column}: {len(pairs)} of {len(duckdb_rows)} rows differ, "
-            f"e.g. (duckdb, postgres) {pairs[:3]}"
+        _, names = query_postgres(
+            builds.postgres_env,
+            "select column_name from information_schema.columns "
+            f"where table_schema = '{POSTGRES_SCHEMA}' and table_name = '{table}' order by ordinal_position",
         )
-    return problems
+        return [name for (name,) in names], rows
+
+    return mart_differences(builds.duckdb_file, table, "Postgres", read_postgres)
 
 
 @pytest.mark.parametrize("mart", KEY_MARTS)
@@ -178,12 +123,7 @@ def test_key_mart_is_identical_on_postgres(builds: Builds, mart: str) -> None:
 
 
 def test_every_other_mart_is_identical_on_postgres(builds: Builds) -> None:
-    _, tables = query_with_columns(
-        builds.duckdb_file,
-        "select table_name from information_schema.tables "
-        "where table_schema = 'main' and table_type = 'BASE TABLE' order by table_name",
-    )
-    marts = [name for (name,) in tables if name.startswith(MART_PREFIXES) and name not in KEY_MARTS]
+    marts = [name for name in duckdb_marts(builds.duckdb_file, MART_PREFIXES) if name not in KEY_MARTS]
     assert marts, "no marts found in the DuckDB build"
     problems = [problem for mart in marts for problem in compare_table(builds, mart)]
     assert problems == []

@@ -1,0 +1,111 @@
+-- Every macro of macros/cross_db/ (and dbt.cast / dbt.datediff as this project
+-- overrides them) on fixed inputs, against values worked out by hand. The test
+-- runs in every build, so on DuckDB, Postgres (tests/python/test_postgres.py)
+-- and Spark (tests/python/test_spark.py) alike: an engine's dispatched variant
+-- that drifts from the others fails here. One row per failing check.
+with numbers as (
+    select 1 as x
+    union all
+    select 2 as x
+    union all
+    select 3 as x
+    union all
+    select 4 as x
+),
+
+percentiles as (
+    select
+        {{ percentile('x', 0.5) }} as median_x,
+        {{ percentile('x', 0.75) }} as p75_x
+    from numbers
+),
+
+bounds as (
+    select
+        cast('2024-02-27' as date) as first_date,
+        cast('2024-03-02' as date) as last_date
+),
+
+spine as (
+    select
+        count(*) as day_count,
+        min(date_day) as first_day,
+        max(date_day) as last_day
+    from (
+        {{ day_spine('bounds', 'bounds.first_date', 'bounds.last_date') }}
+    ) as spine_days
+),
+
+instants as (
+    select
+        cast('2024-01-31 06:00:00' as {{ dbt.type_timestamp() }}) as started_at,
+        cast('2024-03-01 18:00:00' as {{ dbt.type_timestamp() }}) as ended_at
+),
+
+checks as (
+    -- 2024 is a leap year: 27, 28, 29 February, 1 and 2 March
+    select
+        'day_spine covers both ends' as check_name,
+        spine.day_count = 5
+        and spine.first_day = cast('2024-02-27' as date)
+        and spine.last_day = cast('2024-03-02' as date) as is_ok
+    from spine
+
+    union all
+
+    select
+        'percentile interpolates' as check_name,
+        percentiles.median_x = 2.5 and percentiles.p75_x = 3.25 as is_ok
+    from percentiles
+
+    union all
+
+    select
+        'safe_divide' as check_name,
+        {{ safe_divide(1, 4) }} = 0.25
+        and {{ safe_divide(1, 0) }} is null
+        and {{ safe_divide(1, 'null') }} is null as is_ok
+
+    union all
+
+    select
+        'safe_ln' as check_name,
+        {{ safe_ln(1) }} = 0
+        and {{ safe_ln(0) }} is null
+        and {{ safe_ln(-1) }} is null as is_ok
+
+    union all
+
+    -- 2^24 + 1 has no 32-bit float: only a 64-bit type keeps it
+    select
+        'type_double is 64-bit' as check_name,
+        cast(16777217 as {{ type_double() }}) - cast(16777216 as {{ type_double() }}) = 1 as is_ok
+
+    union all
+
+    select
+        'days_between is fractional' as check_name,
+        {{ days_between('instants.started_at', 'instants.ended_at') }} = 30.5 as is_ok
+    from instants
+
+    union all
+
+    select
+        'datediff counts calendar boundaries' as check_name,
+        {{ dbt.datediff('instants.started_at', 'instants.ended_at', 'day') }} = 30
+        and {{ dbt.datediff('instants.started_at', 'instants.ended_at', 'month') }} = 2 as is_ok
+    from instants
+
+    union all
+
+    -- the portable spellings of YAML types (contracts, seeds) work in a cast
+    select
+        'cast with portable type names' as check_name,
+        {{ dbt.cast("'2.5'", 'double precision') }} = 2.5
+        and {{ dbt.cast(7, 'varchar') }} = '7'
+        and {{ dbt.cast("'7'", 'bigint') }} = 7 as is_ok
+)
+
+select *
+from checks
+where not coalesce(is_ok, false)
