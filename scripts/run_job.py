@@ -63,6 +63,7 @@ class JobConfig:
     lock_backoff_seconds: float = 2.0
     skip_freshness: bool = False
     full_refresh: bool = False
+    unit_tests: bool = False
     extra_vars: str | None = None
     dbt_executable: str = field(default_factory=lambda: str(Path(sys.executable).with_name("dbt")))
 
@@ -283,6 +284,10 @@ def run_job(config: JobConfig) -> int:
                 raise JobError(EXIT_OTHER, "dbt source freshness failed; see job.log")
         log(run_dir, "dbt build")
         build_args = ["build", *(["--full-refresh"] if config.full_refresh else [])]
+        # Unit tests check SQL logic on fixtures, not the day's data: they gate changes in CI
+        # (make test), and skipping them here saves their fixed cost on every scheduled run.
+        if not config.unit_tests:
+            build_args += ["--exclude-resource-type", "unit_test"]
         build = run_with_lock_retries(config, run_dir, build_args)
         check_out_of_memory(build)
         if build.returncode != 0:
@@ -330,6 +335,9 @@ def parse_args(argv: list[str] | None = None) -> JobConfig:
     parser.add_argument("--lock-backoff-seconds", type=float, default=2.0, help="first back-off, doubling")
     parser.add_argument("--skip-freshness", action="store_true", help="do not gate on source freshness")
     parser.add_argument("--full-refresh", action="store_true", help="rebuild incremental models from scratch")
+    parser.add_argument(
+        "--unit-tests", action="store_true", help="also run the unit tests (CI runs them; default: excluded)"
+    )
     parser.add_argument("--vars", dest="extra_vars", help="dbt --vars YAML, passed through")
     args = parser.parse_args(argv)
     return JobConfig(
@@ -341,6 +349,7 @@ def parse_args(argv: list[str] | None = None) -> JobConfig:
         lock_backoff_seconds=args.lock_backoff_seconds,
         skip_freshness=args.skip_freshness,
         full_refresh=args.full_refresh,
+        unit_tests=args.unit_tests,
         extra_vars=args.extra_vars,
     )
 

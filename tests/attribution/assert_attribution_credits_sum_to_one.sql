@@ -1,7 +1,10 @@
 -- Every conversion (a person reaching lead, appointment, pipeline or won) is
 -- credited under every attribution model, and its credits under one model sum
 -- to 1 within 1e-9 - unattributed conversions included, none dropped.
-{%- set model_count = attribution_models() | length %}
+-- The credits are summed per conversion with one column per model (one hash
+-- group per conversion, not per conversion and model: the mart is the largest
+-- table of the project), then the failing (conversion, model) pairs unfolded.
+{%- set models = attribution_models() %}
 
 with
 
@@ -20,13 +23,16 @@ credit_sums as (
     select
         person_id,
         funnel_stage,
-        attribution_model,
-        sum(credit) as credit_sum
+        {%- for attribution_model in models %}
+            sum(case when attribution_model = '{{ attribution_model }}' then credit end) as credit_sum_{{ loop.index }},
+            count(case when attribution_model = '{{ attribution_model }}' then 1 end) as row_count_{{ loop.index }},
+        {%- endfor %}
+        count(case when attribution_model in ('{{ models | join("', '") }}') then 1 end) as listed_row_count,
+        count(*) as row_count
     from {{ ref('fct_attribution_credits') }}
     group by
         person_id,
-        funnel_stage,
-        attribution_model
+        funnel_stage
 
 ),
 
@@ -35,24 +41,28 @@ model_counts as (
     select
         person_id,
         funnel_stage,
-        count(*) as model_count
+        row_count > listed_row_count as has_unlisted_model,
+        {%- for attribution_model in models %}
+            case when row_count_{{ loop.index }} > 0 then 1 else 0 end
+            {%- if not loop.last %} +{% endif %}
+        {%- endfor %} as model_count
     from credit_sums
-    group by
-        person_id,
-        funnel_stage
 
 ),
 
 not_summing_to_one as (
 
-    select
-        'credits do not sum to 1' as problem,
-        person_id,
-        funnel_stage,
-        attribution_model,
-        credit_sum
-    from credit_sums
-    where not abs(credit_sum - 1) <= 1e-9
+    {%- for attribution_model in models %}
+        select
+            'credits do not sum to 1' as problem,
+            person_id,
+            funnel_stage,
+            '{{ attribution_model }}' as attribution_model,
+            credit_sum_{{ loop.index }} as credit_sum
+        from credit_sums
+        where row_count_{{ loop.index }} > 0 and not abs(credit_sum_{{ loop.index }} - 1) <= 1e-9
+        {% if not loop.last %}union all{% endif %}
+    {%- endfor %}
 
 ),
 
@@ -69,7 +79,7 @@ missing_models as (
         on
             conversions.person_id = model_counts.person_id
             and conversions.funnel_stage = model_counts.funnel_stage
-    where coalesce(model_counts.model_count, 0) != {{ model_count }}
+    where coalesce(model_counts.model_count, 0) != {{ models | length }} or model_counts.has_unlisted_model
 
 ),
 

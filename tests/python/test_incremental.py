@@ -17,11 +17,10 @@ from pathlib import Path
 import duckdb
 import pytest
 from dbt_runner import PROJECT_DIR, query, run_dbt
+from new_day import hold_back, load_new_day
 
 GENERATOR = PROJECT_DIR / "scripts" / "generate_demo_data.py"
-HELD_BACK_TABLES = ("task", "event", "campaign_member", "opportunity_history")
-FIRST_LOAD = "2026-09-30 02:00:00"
-SECOND_LOAD = "2026-10-01 02:00:00"
+# the last days of activity are the "new day" (a few days, so a 2000-lead warehouse gets enough rows)
 CUTOFF = "2026-09-25"
 
 
@@ -31,75 +30,6 @@ def generate(database: Path, leads: int = 2000) -> None:
         check=True,
         capture_output=True,
     )
-
-
-def hold_back_last_days(database: Path) -> None:
-    with duckdb.connect(str(database)) as con:
-        for table in HELD_BACK_TABLES:
-            con.execute(
-                f"create table salesforce.held_{table} as "
-                f"select * from salesforce.{table} where created_date >= '{CUTOFF}'"
-            )
-            con.execute(f"delete from salesforce.{table} where created_date >= '{CUTOFF}'")
-        for table in [
-            row[0]
-            for row in con.execute(
-                "select table_name from information_schema.tables "
-                "where table_schema = 'salesforce' and table_name not like 'held\\_%' escape '\\'"
-            ).fetchall()
-        ]:
-            con.execute(f"update salesforce.{table} set _fivetran_synced = '{FIRST_LOAD}'")
-
-
-def load_new_day(database: Path) -> None:
-    with duckdb.connect(str(database)) as con:
-        for table in HELD_BACK_TABLES:
-            con.execute(
-                f"insert into salesforce.{table} "
-                f"select * replace (timestamp '{SECOND_LOAD}' as _fivetran_synced) "
-                f"from salesforce.held_{table}"
-            )
-            con.execute(f"drop table salesforce.held_{table}")
-        # a task edited today: a newer version of an existing record
-        con.execute(
-            f"""
-            insert into salesforce.task
-            select * replace (
-                'Email' as type, system_modstamp + interval 40 day as system_modstamp,
-                timestamp '{SECOND_LOAD}' as _fivetran_synced
-            )
-            from salesforce.task
-            where type = 'Call' and created_date < '{CUTOFF}'
-            order by id limit 3
-            """
-        )
-        # an event soft-deleted today
-        con.execute(
-            f"""
-            insert into salesforce.event
-            select * replace (
-                true as is_deleted, system_modstamp + interval 40 day as system_modstamp,
-                timestamp '{SECOND_LOAD}' as _fivetran_synced
-            )
-            from salesforce.event
-            where not is_deleted and type = 'First Meeting'
-            order by id limit 2
-            """
-        )
-        # a late-arriving task created three weeks ago, loaded only today
-        con.execute(
-            f"""
-            insert into salesforce.task
-            select * replace (
-                'late' || id as id, created_date - interval 21 day as created_date,
-                system_modstamp - interval 21 day as system_modstamp,
-                timestamp '{SECOND_LOAD}' as _fivetran_synced
-            )
-            from salesforce.task
-            where type = 'Call' and not is_deleted
-            order by id desc limit 2
-            """
-        )
 
 
 def built_tables(database: Path) -> list[str]:
@@ -162,10 +92,10 @@ def incremental_and_full(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path
     work = tmp_path_factory.mktemp("incremental")
     incremental_db = work / "incremental.duckdb"
     generate(incremental_db)
-    hold_back_last_days(incremental_db)
+    hold_back(incremental_db, CUTOFF)
     first = run_dbt(["build", "--full-refresh"], incremental_db, work / "first")
     assert first.returncode == 0, first.output
-    load_new_day(incremental_db)
+    load_new_day(incremental_db, CUTOFF)
     second = run_dbt(["build"], incremental_db, work / "second")
     assert second.returncode == 0, second.output
     assert "incremental model main.stg_salesforce__tasks" in second.output

@@ -115,12 +115,7 @@ attributed as (
         matched.milestone_at,
         identities.person_id,
         matched.who_id,
-        matched.owner_user_id,
-        coalesce(departments.department, 'Unassigned') as owner_department,
-        row_number() over (
-            partition by matched.activity_object, matched.activity_id, matched.milestone
-            order by matched.milestone_at, matched.match_value
-        ) as rule_match_rank
+        matched.owner_user_id
     from matched
     inner join identities
         on matched.who_id = identities.record_id
@@ -137,19 +132,47 @@ attributed as (
 
 ),
 
-final as (
+-- The earliest qualifying match of each activity and milestone. An aggregate,
+-- not a row_number() window: hashing 2M rows is several times cheaper than
+-- sorting them, and the other columns are the activity's own (one person per
+-- record), so only the time differs between the rules an activity matches.
+first_matches as (
 
     select
         activity_object,
         activity_id,
         milestone,
-        milestone_at,
         person_id,
         who_id,
         owner_user_id,
-        owner_department
+        min(milestone_at) as milestone_at
     from attributed
-    where rule_match_rank = 1
+    group by
+        activity_object,
+        activity_id,
+        milestone,
+        person_id,
+        who_id,
+        owner_user_id
+
+),
+
+final as (
+
+    select
+        first_matches.activity_object,
+        first_matches.activity_id,
+        first_matches.milestone,
+        first_matches.milestone_at,
+        first_matches.person_id,
+        first_matches.who_id,
+        first_matches.owner_user_id,
+        -- the owner's department on the chosen milestone date: a user's ranges do not overlap
+        coalesce(departments.department, 'Unassigned') as owner_department
+    from first_matches
+    left join departments
+        on first_matches.owner_user_id = departments.user_id
+            and cast(first_matches.milestone_at as date) between departments.valid_from and departments.valid_to
 
 )
 
