@@ -99,7 +99,7 @@
     {{- return('cast((' ~ expression ~ ") at time zone 'UTC' as " ~ dbt.type_timestamp() ~ ')') -}}
 {% endmacro %}
 
-{#- Spark's TIMESTAMP is an instant shown in the session time zone: cast as before (untested). -#}
+{#- Spark's TIMESTAMP is an instant shown in the session time zone (UTC in scripts/load_raw_spark.py): a cast. -#}
 {% macro spark__salesforce_instant_to_utc(expression) %}
     {{- return('cast(' ~ expression ~ ' as ' ~ dbt.type_timestamp() ~ ')') -}}
 {% endmacro %}

@@ -1,8 +1,9 @@
 -- Every macro of macros/cross_db/ (and dbt.cast / dbt.datediff as this project
--- overrides them) on fixed inputs, against values worked out by hand. The test
--- runs in every build, so on DuckDB, Postgres (tests/python/test_postgres.py)
--- and Spark (tests/python/test_spark.py) alike: an engine's dispatched variant
--- that drifts from the others fails here. One row per failing check.
+-- overrides them, and staging's dispatched salesforce_instant_to_utc) on fixed
+-- inputs, against values worked out by hand. The test runs in every build, so
+-- on DuckDB, Postgres (tests/python/test_postgres.py) and Spark
+-- (tests/python/test_spark.py) alike: an engine's dispatched variant that
+-- drifts from the others fails here. One row per failing check.
 with numbers as (
     select 1 as x
     union all
@@ -95,6 +96,14 @@ checks as (
         {{ dbt.datediff('instants.started_at', 'instants.ended_at', 'day') }} = 30
         and {{ dbt.datediff('instants.started_at', 'instants.ended_at', 'month') }} = 2 as is_ok
     from instants
+
+    union all
+
+    -- an instant with an offset, as staging reads one: 06:00 at +09:00 is 21:00 UTC the day before
+    select
+        'salesforce_instant_to_utc' as check_name,
+        {{ salesforce_instant_to_utc("cast('2024-01-31 06:00:00+09:00' as " ~ salesforce_type_timestamptz() ~ ")") }}
+        = cast('2024-01-30 21:00:00' as {{ dbt.type_timestamp() }}) as is_ok
 
     union all
 
