@@ -369,7 +369,9 @@ def count_raw_rows(database: Path) -> int:
         )
 
 
-def one_run(leads: int, run: int, work: Path, keep: bool, memory_limit: str | None) -> RunResult:
+def one_run(
+    leads: int, run: int, work: Path, keep: bool, memory_limit: str | None, incremental: bool = True
+) -> RunResult:
     run_dir = work / f"leads_{leads}" / f"run_{run}"
     shutil.rmtree(run_dir, ignore_errors=True)
     run_dir.mkdir(parents=True)
@@ -424,7 +426,7 @@ def one_run(leads: int, run: int, work: Path, keep: bool, memory_limit: str | No
     incremental_code: int | None = None
     incremental_seconds: float | None = None
     incremental_rss = 0
-    if build_code == 0:
+    if build_code == 0 and incremental:
         incremental_code, incremental_seconds, incremental_rss = measure_incremental(database, run_dir, env)
     if not keep:
         for path in (database, database.with_name(database.name + ".wal")):
@@ -686,6 +688,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--append", action="store_true", help="add these runs to those already in the JSON, re-render"
     )
+    parser.add_argument(
+        "--no-incremental", action="store_true", help="skip the incremental run (e.g. for a long 5M run)"
+    )
     parser.add_argument("--keep", action="store_true", help="keep the built DuckDB files")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     return parser.parse_args(argv)
@@ -707,7 +712,7 @@ def main(argv: list[str] | None = None) -> int:
     json_path.parent.mkdir(parents=True, exist_ok=True)
     jobs = [(leads, run) for leads, runs in plan for run in range(1, runs + 1)]
     for leads, run in tqdm(jobs, desc="benchmark", unit="run", disable=args.quiet):
-        result = one_run(leads, run, args.work_dir, args.keep, args.memory_limit)
+        result = one_run(leads, run, args.work_dir, args.keep, args.memory_limit, not args.no_incremental)
         results.append(result)
         if not args.quiet:
             tqdm.write(
