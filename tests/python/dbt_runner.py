@@ -28,28 +28,7 @@ class DbtResult:
 
 def run_dbt(args: list[str], database: Path, work_dir: Path, variables: dict | None = None) -> DbtResult:
     """Run one dbt command against `database`; target and logs go under `work_dir`."""
-    env = {
-        **os.environ,
-        "DBT_DUCKDB_PATH": str(database),
-        "DBT_PROFILES_DIR": str(PROJECT_DIR),
-        "DO_NOT_TRACK": "1",
-    }
-    command = [
-        DBT,
-        *args,
-        "--project-dir",
-        str(PROJECT_DIR),
-        "--target-path",
-        str(work_dir / "target"),
-        "--log-path",
-        str(work_dir / "logs"),
-        "--no-use-colors",
-        "--no-partial-parse",
-    ]
-    if variables:
-        command += ["--vars", json.dumps(variables)]
-    completed = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
-    return DbtResult(completed.returncode, completed.stdout + completed.stderr)
+    return run_dbt_target(args, "duckdb", work_dir, {"DBT_DUCKDB_PATH": str(database)}, variables)
 
 
 def load_csv_tables(database: Path, csv_dir: Path, schema: str = "salesforce") -> None:

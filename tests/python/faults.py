@@ -191,6 +191,7 @@ class Target:
     """A warehouse engine the suite can build on."""
 
     name = ""
+    schema = "main"  # where dbt builds the models
 
     def __init__(self, work: Path) -> None:
         self.work = work
@@ -210,11 +211,23 @@ class Target:
     def query(self, warehouse: Warehouse, sql: str) -> list[tuple]:
         raise NotImplementedError
 
+    # the same information_schema queries on every engine; only the build schema differs
     def columns(self, warehouse: Warehouse, table: str) -> dict[str, str]:
-        raise NotImplementedError
+        rows = self.query(
+            warehouse,
+            f"select column_name, data_type from information_schema.columns "
+            f"where table_schema = '{self.schema}' and table_name = '{table}'",
+        )
+        return {name: data_type.lower() for name, data_type in rows}
 
     def raw_table_exists(self, warehouse: Warehouse, table: str) -> bool:
-        raise NotImplementedError
+        return bool(
+            self.query(
+                warehouse,
+                "select 1 from information_schema.tables "
+                f"where table_schema = 'salesforce' and table_name = '{table}'",
+            )
+        )
 
     def close(self) -> None:
         """Drop what the target created outside the work folder."""
@@ -254,22 +267,6 @@ class DuckdbTarget(Target):
         with connect(self.database(warehouse), read_only=True) as con:
             return con.execute(sql).fetchall()
 
-    def columns(self, warehouse: Warehouse, table: str) -> dict[str, str]:
-        rows = self.query(
-            warehouse,
-            f"select column_name, data_type from information_schema.columns "
-            f"where table_schema = 'main' and table_name = '{table}'",
-        )
-        return {name: data_type.lower() for name, data_type in rows}
-
-    def raw_table_exists(self, warehouse: Warehouse, table: str) -> bool:
-        return bool(
-            self.query(
-                warehouse,
-                "select 1 from information_schema.tables "
-                f"where table_schema = 'salesforce' and table_name = '{table}'",
-            )
-        )
 
 
 class PostgresTarget(Target):
@@ -370,22 +367,6 @@ class PostgresTarget(Target):
         finally:
             con.close()
 
-    def columns(self, warehouse: Warehouse, table: str) -> dict[str, str]:
-        rows = self.query(
-            warehouse,
-            f"select column_name, data_type from information_schema.columns "
-            f"where table_schema = '{self.schema}' and table_name = '{table}'",
-        )
-        return {name: data_type.lower() for name, data_type in rows}
-
-    def raw_table_exists(self, warehouse: Warehouse, table: str) -> bool:
-        return bool(
-            self.query(
-                warehouse,
-                "select 1 from information_schema.tables "
-                f"where table_schema = 'salesforce' and table_name = '{table}'",
-            )
-        )
 
     def close(self) -> None:
         for dbname in reversed(self.databases):
