@@ -221,7 +221,7 @@ def publish(config: JobConfig, run_dir: Path) -> Path:
             row[0]
             for row in con.execute(
                 "select table_name from information_schema.tables "
-                "where table_type = 'BASE TABLE' and (table_name like 'fct\\_%' escape '\\' "
+                "where table_schema = 'main' and (table_name like 'fct\\_%' escape '\\' "
                 "or table_name like 'dim\\_%' escape '\\')"
             ).fetchall()
         ]

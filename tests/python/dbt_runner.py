@@ -271,11 +271,11 @@ def fetch_sorted(rows: list[tuple]) -> list[tuple]:
 
 
 def duckdb_marts(database: Path, prefixes: tuple[str, ...]) -> list[str]:
-    """Names of the tables (not views) in schema main of a DuckDB build that start with a prefix."""
+    """Names of the tables and views in schema main of a DuckDB build that start with a prefix."""
     _, tables = query_with_columns(
         database,
         "select table_name from information_schema.tables "
-        "where table_schema = 'main' and table_type = 'BASE TABLE' order by table_name",
+        "where table_schema = 'main' order by table_name",
     )
     return [name for (name,) in tables if name.startswith(prefixes)]
 

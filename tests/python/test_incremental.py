@@ -1,5 +1,6 @@
 """An incremental run after new data builds exactly what a full refresh builds,
-and a second incremental run with nothing new changes nothing.
+and a second incremental run with nothing new changes nothing; the incremental
+attribution recomputes only the persons whose inputs changed.
 
 The "new day" is made from generated data: the activities and stage changes of
 the last days are held back from the first build, then loaded with a later
@@ -99,6 +100,7 @@ def incremental_and_full(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path
     second = run_dbt(["build"], incremental_db, work / "second")
     assert second.returncode == 0, second.output
     assert "incremental model main.stg_salesforce__tasks" in second.output
+    assert "incremental model main.int_attribution_touchpoints" in second.output
 
     full_db = work / "full.duckdb"
     shutil.copyfile(incremental_db, full_db)
@@ -127,3 +129,52 @@ def test_second_incremental_run_changes_nothing(incremental_and_full: tuple[Path
     again = run_dbt(["build"], incremental_db, work / "again")
     assert again.returncode == 0, again.output
     assert differing_tables(incremental_db, full_db) == {}
+
+
+def test_attribution_recomputes_only_persons_whose_inputs_changed(
+    incremental_and_full: tuple[Path, Path, Path],
+) -> None:
+    """Two stored rows are tampered with on a copy of the incremental build.
+
+    Person A's credit column is set to 42: not an input, so A is not recomputed
+    and the 42 stays. Person B's channel (an input) is renamed: B's inputs differ
+    from the current ones, so B is recomputed and the real channel is back.
+    """
+    incremental_db, _, work = incremental_and_full
+    tampered_db = work / "tampered.duckdb"
+    shutil.copyfile(incremental_db, tampered_db)
+    with duckdb.connect(str(tampered_db)) as con:
+        person_a, person_b = (
+            row[0]
+            for row in con.execute(
+                "select distinct person_id from int_attribution_touchpoints "
+                "where not is_unattributed order by person_id limit 2"
+            ).fetchall()
+        )
+        con.execute(
+            "update int_attribution_touchpoints set first_touch_credit = 42 where person_id = ?", [person_a]
+        )
+        channels_b = con.execute(
+            "select campaign_member_id, channel from int_attribution_touchpoints where person_id = ? "
+            "order by all",
+            [person_b],
+        ).fetchall()
+        con.execute(
+            "update int_attribution_touchpoints set channel = 'Tampered' where person_id = ?", [person_b]
+        )
+    rerun = run_dbt(["run", "--select", "int_attribution_touchpoints"], tampered_db, work / "tampered")
+    assert rerun.returncode == 0, rerun.output
+    tampered_a = query(
+        tampered_db,
+        f"select count(*) from int_attribution_touchpoints where person_id = '{person_a}' "
+        "and first_touch_credit = 42",
+    )
+    assert tampered_a[0][0] > 0
+    assert (
+        query(
+            tampered_db,
+            f"select campaign_member_id, channel from int_attribution_touchpoints "
+            f"where person_id = '{person_b}' order by all",
+        )
+        == channels_b
+    )

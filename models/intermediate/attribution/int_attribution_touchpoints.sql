@@ -7,9 +7,36 @@
     time-decay weight and the credit of every attribution model. A conversion
     without a qualifying touch keeps one row on the '(unattributed)' touch
     with every credit 1, so no conversion is dropped.
+
+    Incremental by person. A person's rows depend only on the person's
+    conversions, touches and the attribution settings, and every one of those
+    inputs is kept in the row. An incremental run therefore recomputes exactly
+    the persons whose inputs differ from the stored ones, whatever changed
+    upstream (a new touch, a late activity, a merge, an edited campaign, an
+    as_of_date that adds conversions), and replaces their rows
+    (delete+insert). Persons left without any conversion are deleted first
+    (pre-hook). A change of settings differs for every person, so it
+    recomputes all of them.
 #}
+{{ config(
+    materialized=incremental_materialization(),
+    unique_key='person_id',
+    incremental_strategy='delete+insert',
+    on_schema_change='append_new_columns',
+    pre_hook="{{ delete_rows_with_missing_keys('person_id', attribution_conversion_persons()) }}",
+) }}
 {%- set settings = attribution_settings() -%}
 {%- set one = 'cast(1 as ' ~ type_double() ~ ')' -%}
+{#- the settings a person's credits depend on, kept in every row -#}
+{%- set settings_key = 'lookback_days=' ~ settings.lookback_days
+    ~ ';half_life_days=' ~ settings.half_life_days
+    ~ ';models=' ~ attribution_models() | join(',') -%}
+{%- set stored_input_columns = 'person_id, funnel_stage, campaign_member_id, campaign_id, channel, won_amount, '
+    ~ 'converted_at, touched_at, lead_created_at, pipeline_at, attribution_settings' -%}
+{#- a table built before the settings column existed is rebuilt whole -#}
+{%- set compare_with_stored = is_incremental() and 'attribution_settings' in (
+    adapter.get_columns_in_relation(this) | map(attribute='name') | map('lower') | list
+) -%}
 
 with
 
@@ -36,7 +63,7 @@ conversions as (
         -- the W-shaped opportunity-creation anchor: the person's pipeline (案件化) time
         max(case when funnel_stage = 'pipeline' then reached_at end) over (partition by person_id) as pipeline_at
     from stage_events
-    where funnel_stage in ('lead', 'appointment', 'pipeline', 'won')
+    where funnel_stage in {{ sql_string_list(attribution_conversion_stages()) }}
 
 ),
 
@@ -65,6 +92,60 @@ candidate_touches as (
 
 ),
 
+-- the inputs a person's rows come from, as every row keeps them
+current_inputs as (
+
+    select
+        person_id,
+        funnel_stage,
+        coalesce(campaign_member_id, '(unattributed)') as campaign_member_id,
+        coalesce(campaign_id, '(unattributed)') as campaign_id,
+        coalesce(channel, 'Unattributed') as channel,
+        won_amount,
+        converted_at,
+        touched_at,
+        lead_created_at,
+        pipeline_at,
+        '{{ settings_key }}' as attribution_settings
+    from candidate_touches
+
+),
+
+-- an incremental run recomputes the persons with a row in the current inputs
+-- or in the stored ones but not in both
+changed_persons as (
+
+    {%- if compare_with_stored %}
+        select person_id
+        from (
+            select * from current_inputs
+            except
+            select {{ stored_input_columns }} from {{ this }}
+        ) as added_rows
+        union
+        select person_id
+        from (
+            select {{ stored_input_columns }} from {{ this }}
+            except
+            select * from current_inputs
+        ) as removed_rows
+    {%- else %}
+        select person_id from current_inputs
+    {%- endif %}
+
+),
+
+touches_to_compute as (
+
+    select candidate_touches.*
+    from candidate_touches
+    {%- if compare_with_stored %}
+    inner join changed_persons
+        on candidate_touches.person_id = changed_persons.person_id
+    {%- endif %}
+
+),
+
 positioned as (
 
     select
@@ -81,7 +162,7 @@ positioned as (
         count(case when pipeline_at <= converted_at and touched_at <= pipeline_at then 1 end)
             over (partition by person_id, funnel_stage) as opportunity_anchor_position,
         min(days_before_conversion) over (partition by person_id, funnel_stage) as min_days_before_conversion
-    from candidate_touches
+    from touches_to_compute
 
 ),
 
@@ -182,7 +263,12 @@ final as (
 
         ---------- timestamps
         converted_at,
-        touched_at
+        touched_at,
+        lead_created_at,
+        pipeline_at,
+
+        ---------- settings
+        '{{ settings_key }}' as attribution_settings
 
     from credited
 

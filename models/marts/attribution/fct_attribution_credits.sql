@@ -3,8 +3,12 @@
     of the conversion credited to the touch (its campaign and channel) and, on
     won conversions, the share of the won amount. The long form of the credit
     columns of int_attribution_touchpoints, kept lean because it is the
-    largest table of the project (conversions x touches x models).
+    largest relation of the project (conversions x touches x models).
+    A view: the credits are stored once, in the incremental
+    int_attribution_touchpoints, so this long form is never rebuilt and can
+    never disagree with it; unpivoting six columns costs a reader little.
 #}
+{{ config(materialized='view') }}
 {%- set grain = funnel_period_grain() -%}
 
 with

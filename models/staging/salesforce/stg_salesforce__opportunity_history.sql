@@ -1,5 +1,5 @@
 {{ config(
-    materialized=incremental_staging_materialization(),
+    materialized=incremental_materialization(),
     unique_key='opportunity_history_id',
     incremental_strategy='delete+insert',
     on_schema_change='append_new_columns',

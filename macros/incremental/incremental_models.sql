@@ -1,6 +1,9 @@
 {#
-    Incremental staging of the large, append-mostly Salesforce tables (tasks,
-    events, campaign members, stage history).
+    Incremental models: the staging of the large, append-mostly Salesforce
+    tables (tasks, events, campaign members, stage history), and the
+    attribution touchpoints they feed (int_attribution_touchpoints, which
+    finds its changed persons itself; it shares the materialization and the
+    deletion of rows whose key is gone).
 
     Each run takes the latest version of every record loaded since the
     watermark (the newest load in the table) minus var
@@ -17,16 +20,31 @@
     plain tables, rebuilt whole on every run, which is what a full refresh
     builds.
 #}
-{% macro incremental_staging_materialization() %}
-    {{ return(adapter.dispatch('incremental_staging_materialization', 'revenue_funnel')()) }}
+{% macro incremental_materialization() %}
+    {{ return(adapter.dispatch('incremental_materialization', 'revenue_funnel')()) }}
 {% endmacro %}
 
-{% macro default__incremental_staging_materialization() %}
+{% macro default__incremental_materialization() %}
     {{ return('incremental') }}
 {% endmacro %}
 
-{% macro spark__incremental_staging_materialization() %}
+{% macro spark__incremental_materialization() %}
     {{ return('table') }}
+{% endmacro %}
+
+
+{#- a pre-hook: on an incremental run, deletes the rows whose key the query no longer returns -#}
+{% macro delete_rows_with_missing_keys(key_column, keys_query) %}
+    {%- if is_incremental() -%}
+        delete from {{ this }}
+        where {{ key_column }} not in (
+            select key_value
+            from ({{ keys_query }}) as current_keys (key_value)
+            where key_value is not null
+        )
+    {%- else -%}
+        select 1
+    {%- endif -%}
 {% endmacro %}
 
 
@@ -46,14 +64,8 @@
 
 
 {% macro delete_excluded_staging_rows(base_model, key_column) %}
-    {%- if is_incremental() -%}
-        delete from {{ this }}
-        where {{ key_column }} not in (
-            select id
-            from {{ ref(base_model) }}
-            where exclusion_reason is null
-        )
-    {%- else -%}
-        select 1
-    {%- endif -%}
+    {{- delete_rows_with_missing_keys(
+        key_column,
+        'select id from ' ~ ref(base_model) ~ ' where exclusion_reason is null',
+    ) -}}
 {% endmacro %}
