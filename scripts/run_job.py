@@ -97,6 +97,25 @@ def die_with_parent(parent_pid: int) -> None:
         os._exit(1)
 
 
+PARSE_CACHE = "partial_parse.msgpack"
+
+
+def reuse_parse_cache(runs_dir: Path, run_dir: Path) -> None:
+    """Start the run with the newest earlier run's parse cache, so dbt parses only what changed.
+
+    dbt checks the cache itself (file hashes, vars, profile, the env vars the project reads,
+    dbt's version) and parses everything again when it does not match; a full parse of this
+    project costs seconds on every run.
+    """
+    earlier = sorted(
+        (path for path in runs_dir.glob(f"*/target/{PARSE_CACHE}") if path.parents[1] != run_dir),
+        key=lambda path: path.parents[1].name,
+    )
+    if earlier:
+        (run_dir / "target").mkdir(exist_ok=True)
+        shutil.copyfile(earlier[-1], run_dir / "target" / PARSE_CACHE)
+
+
 def run_dbt(config: JobConfig, run_dir: Path, args: list[str]) -> StepResult:
     """Run one dbt command with its artifacts and logs kept in the run's folder."""
     env = {
@@ -269,6 +288,7 @@ def run_job(config: JobConfig) -> int:
         return EXIT_ALREADY_RUNNING
     run_dir = config.runs_dir / dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%fZ")
     run_dir.mkdir(parents=True)
+    reuse_parse_cache(config.runs_dir, run_dir)
     summary: dict[str, object] = {"run": run_dir.name, "build_database": str(config.build_database)}
     exit_code = EXIT_OTHER
     try:

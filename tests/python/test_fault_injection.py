@@ -743,6 +743,15 @@ def test_job_killed_mid_build_then_rerun(killed_then_rerun: KilledThenRerun) -> 
     assert scenario.new_reader_count == scenario.published_count - 10
 
 
+def test_job_rerun_reuses_the_parse_cache(killed_then_rerun: KilledThenRerun) -> None:
+    # the killed run parsed the project before it died; the rerun starts from that parse
+    rerun_dir = killed_then_rerun.paths.run_dirs()[-1]
+    assert (killed_then_rerun.killed_run / "target" / "partial_parse.msgpack").exists()
+    dbt_log = (rerun_dir / "dbt.log").read_text(errors="replace")
+    assert "Partial parsing enabled" in dbt_log
+    assert "saved manifest not found" not in dbt_log
+
+
 def test_job_reader_on_published_file_does_not_block(killed_then_rerun: KilledThenRerun) -> None:
     scenario = killed_then_rerun
     assert scenario.rerun.returncode == 0, scenario.rerun.stdout + scenario.rerun.stderr

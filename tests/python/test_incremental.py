@@ -138,7 +138,8 @@ def test_attribution_recomputes_only_persons_whose_inputs_changed(
 
     Person A's credit column is set to 42: not an input, so A is not recomputed
     and the 42 stays. Person B's channel (an input) is renamed: B's inputs differ
-    from the current ones, so B is recomputed and the real channel is back.
+    from the current ones, so B is recomputed and the real channel is back. Then
+    another half-life (a setting every row keeps) recomputes everyone: the 42 is gone.
     """
     incremental_db, _, work = incremental_and_full
     tampered_db = work / "tampered.duckdb"
@@ -178,3 +179,20 @@ def test_attribution_recomputes_only_persons_whose_inputs_changed(
         )
         == channels_b
     )
+    # another half-life changes every person's stored settings: everyone is recomputed
+    rerun = run_dbt(
+        ["run", "--select", "int_attribution_touchpoints"],
+        tampered_db,
+        work / "tampered_settings",
+        variables={"attribution_time_decay_half_life_days": 14},
+    )
+    assert rerun.returncode == 0, rerun.output
+    after = query(
+        tampered_db,
+        "select count(*), count(case when first_touch_credit = 42 then 1 end), "
+        "count(case when attribution_settings like '%half_life_days=14;%' then 1 end) "
+        "from int_attribution_touchpoints",
+    )
+    assert after[0][0] > 0
+    assert after[0][1] == 0
+    assert after[0][2] == after[0][0]

@@ -9,14 +9,15 @@
     with every credit 1, so no conversion is dropped.
 
     Incremental by person. A person's rows depend only on the person's
-    conversions, touches and the attribution settings, and every one of those
-    inputs is kept in the row. An incremental run therefore recomputes exactly
-    the persons whose inputs differ from the stored ones, whatever changed
-    upstream (a new touch, a late activity, a merge, an edited campaign, an
-    as_of_date that adds conversions), and replaces their rows
-    (delete+insert). Persons left without any conversion are deleted first
-    (pre-hook). A change of settings differs for every person, so it
-    recomputes all of them.
+    conversions, touches, the attribution settings and this SQL, and every one
+    of those inputs is kept in the row. An incremental run therefore
+    recomputes exactly the persons whose inputs differ from the stored ones,
+    whatever changed upstream (a new touch, a late activity, a merge, an
+    edited campaign, an as_of_date that adds conversions), and replaces their
+    rows (delete+insert). Persons left without any conversion are deleted
+    first (pre-hook). Other settings or an edit of this file differ for every
+    person, so they recompute all of them; an edit of a macro it calls does
+    not show, and needs a --full-refresh.
 #}
 {{ config(
     materialized=incremental_materialization(),
@@ -27,10 +28,13 @@
 ) }}
 {%- set settings = attribution_settings() -%}
 {%- set one = 'cast(1 as ' ~ type_double() ~ ')' -%}
-{#- the settings a person's credits depend on, kept in every row -#}
+{#- the settings a person's credits depend on, kept in every row; the hash of this
+    model's own SQL makes an edit to it recompute everyone (an edit to a macro it
+    calls needs a --full-refresh) -#}
 {%- set settings_key = 'lookback_days=' ~ settings.lookback_days
     ~ ';half_life_days=' ~ settings.half_life_days
-    ~ ';models=' ~ attribution_models() | join(',') -%}
+    ~ ';models=' ~ attribution_models() | join(',')
+    ~ ';sql=' ~ local_md5(model.raw_code) -%}
 {%- set stored_input_columns = 'person_id, funnel_stage, campaign_member_id, campaign_id, channel, won_amount, '
     ~ 'converted_at, touched_at, lead_created_at, pipeline_at, attribution_settings' -%}
 {#- a table built before the settings column existed is rebuilt whole -#}
@@ -119,14 +123,14 @@ changed_persons as (
         select person_id
         from (
             select * from current_inputs
-            except
+            except all
             select {{ stored_input_columns }} from {{ this }}
         ) as added_rows
         union
         select person_id
         from (
             select {{ stored_input_columns }} from {{ this }}
-            except
+            except all
             select * from current_inputs
         ) as removed_rows
     {%- else %}

@@ -3,12 +3,12 @@
     of the conversion credited to the touch (its campaign and channel) and, on
     won conversions, the share of the won amount. The long form of the credit
     columns of int_attribution_touchpoints, kept lean because it is the
-    largest relation of the project (conversions x touches x models).
-    A view: the credits are stored once, in the incremental
-    int_attribution_touchpoints, so this long form is never rebuilt and can
-    never disagree with it; unpivoting six columns costs a reader little.
+    largest table of the project (conversions x touches x models).
+    The credits are computed incrementally in int_attribution_touchpoints;
+    this long form is a plain projection of it, re-written on every run (a
+    table, not a view: on Postgres a full refresh of the touchpoints drops
+    views that depend on them, and a mart must not go missing).
 #}
-{{ config(materialized='view') }}
 {%- set grain = funnel_period_grain() -%}
 
 with
