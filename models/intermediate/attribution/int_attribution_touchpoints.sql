@@ -35,8 +35,10 @@
     ~ ';half_life_days=' ~ settings.half_life_days
     ~ ';models=' ~ attribution_models() | join(',')
     ~ ';sql=' ~ local_md5(model.raw_code) -%}
-{%- set stored_input_columns = 'person_id, funnel_stage, campaign_member_id, campaign_id, channel, won_amount, '
-    ~ 'converted_at, touched_at, lead_created_at, pipeline_at, attribution_settings' -%}
+{%- set compared_input_columns = [
+    'campaign_id', 'channel', 'won_amount', 'converted_at', 'touched_at',
+    'lead_created_at', 'pipeline_at', 'attribution_settings',
+] -%}
 {#- a table built before the settings column existed is rebuilt whole -#}
 {%- set compare_with_stored = is_incremental() and 'attribution_settings' in (
     adapter.get_columns_in_relation(this) | map(attribute='name') | map('lower') | list
@@ -115,24 +117,25 @@ current_inputs as (
 
 ),
 
--- an incremental run recomputes the persons with a row in the current inputs
--- or in the stored ones but not in both
+-- an incremental run recomputes the persons with a conversion or touch on one
+-- side only, or with other values on both; the primary-key tests upstream and on
+-- this model keep both sides unique on (person, stage, touch)
 changed_persons as (
 
     {%- if compare_with_stored %}
-        select person_id
-        from (
-            select * from current_inputs
-            except all
-            select {{ stored_input_columns }} from {{ this }}
-        ) as added_rows
-        union
-        select person_id
-        from (
-            select {{ stored_input_columns }} from {{ this }}
-            except all
-            select * from current_inputs
-        ) as removed_rows
+        select distinct coalesce(current_inputs.person_id, stored_inputs.person_id) as person_id
+        from current_inputs
+        full outer join {{ this }} as stored_inputs
+            on
+                current_inputs.person_id = stored_inputs.person_id
+                and current_inputs.funnel_stage = stored_inputs.funnel_stage
+                and current_inputs.campaign_member_id = stored_inputs.campaign_member_id
+        where
+            current_inputs.person_id is null
+            or stored_inputs.person_id is null
+            {%- for column in compared_input_columns %}
+                or current_inputs.{{ column }} is distinct from stored_inputs.{{ column }}
+            {%- endfor %}
     {%- else %}
         select person_id from current_inputs
     {%- endif %}
