@@ -22,6 +22,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import math
 import os
 import re
 import shutil
@@ -250,6 +251,33 @@ def inject_late_tasks(con: duckdb.DuckDBPyConnection) -> None:
         )
 
 
+INJECTED_TOUCH = "injected_touch"
+
+
+def inject_new_touch(con: duckdb.DuckDBPyConnection) -> None:
+    # today's load brings a campaign response of an existing lead, two days before the lead was
+    # created: a new touch of that person's lead conversion (and of any later one)
+    con.execute(
+        f"""
+        insert into salesforce.campaign_member (
+            id, campaign_id, lead_id, contact_id, status, has_responded, first_responded_date,
+            is_deleted, created_date, system_modstamp, _fivetran_synced, _fivetran_deleted
+        )
+        select
+            '{INJECTED_TOUCH}', member.campaign_id, lead.id, null, 'Responded', true,
+            cast(lead.created_date - interval 2 day as date), false, lead.created_date - interval 2 day,
+            loads.modstamp, loads.synced, false
+        from
+            (select campaign_id from salesforce.campaign_member where has_responded order by id limit 1)
+                as member,
+            (select id, created_date from salesforce.lead
+             where not coalesce(is_deleted, false) and master_record_id is null order by id limit 1) as lead,
+            (select max(system_modstamp) as modstamp, max(_fivetran_synced) as synced
+             from salesforce.campaign_member) as loads
+        """
+    )
+
+
 def inject_zero_lead_month(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(
         f"delete from salesforce.lead where created_date >= date '{ZERO_MONTH}' "
@@ -365,6 +393,12 @@ CASES: dict[str, Case] = {
             ("task",),
             inject_late_tasks,
             (build_step("base_salesforce__task stg_salesforce__tasks", None, "--full-refresh"),),
+        ),
+        Case(
+            "new_touch_incremental_attribution",
+            ("campaign_member",),
+            inject_new_touch,
+            (build_step("base_salesforce__campaign_member+"),),
         ),
         Case(
             "zero_count_period",
@@ -1213,6 +1247,34 @@ def test_late_activity_full_refresh(pool: CasePool) -> None:
     assert case.warehouse.query(
         "select task_id from stg_salesforce__tasks where task_id like 'late%' order by task_id"
     ) == [("late_beyond",), ("late_within",)]
+
+
+@uses("new_touch_incremental_attribution")
+def test_new_touch_recomputes_only_its_person(pool: CasePool) -> None:
+    case, base = result(pool, "new_touch_incremental_attribution"), baseline(pool)
+    assert_clean(case)
+    assert re.search(r"incremental model \S*int_attribution_touchpoints", case.run.output)
+    [(person,)] = case.warehouse.query(
+        f"select person_id from int_campaign_touches where campaign_member_id = '{INJECTED_TOUCH}'"
+    )
+    credited = case.warehouse.query(
+        f"select funnel_stage from int_attribution_touchpoints where person_id = '{person}' "
+        f"and campaign_member_id = '{INJECTED_TOUCH}'"
+    )
+    assert ("lead",) in credited
+    # every other person keeps exactly the rows the full build gave them
+    others = (
+        "select person_id, funnel_stage, campaign_member_id, campaign_id, channel, touch_position, "
+        "touch_count, linear_credit, w_shaped_credit, time_decay_credit "
+        f"from int_attribution_touchpoints where person_id <> '{person}' "
+        "order by person_id, funnel_stage, campaign_member_id"
+    )
+    rows, base_rows = case.warehouse.query(others), base.query(others)
+    assert len(rows) > 100
+    assert len(rows) == len(base_rows)
+    for row, base_row in zip(rows, base_rows, strict=True):
+        assert row[:7] == base_row[:7]
+        assert all(math.isclose(a, b, rel_tol=1e-12) for a, b in zip(row[7:], base_row[7:], strict=True))
 
 
 # --- zero counts ---------------------------------------------------------------------------------

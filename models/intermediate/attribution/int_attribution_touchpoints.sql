@@ -119,8 +119,9 @@ current_inputs as (
 
 -- an incremental run recomputes the persons with a conversion or touch on one
 -- side only, or with other values on both; the primary-key tests upstream and on
--- this model keep both sides unique on (person, stage, touch)
-changed_persons as (
+-- this model keep both sides unique on (person, stage, touch); a full build
+-- computes everyone and does not read it
+changed_persons as (  -- noqa: ST03
 
     {%- if compare_with_stored %}
         select distinct coalesce(current_inputs.person_id, stored_inputs.person_id) as person_id
