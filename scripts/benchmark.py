@@ -60,6 +60,7 @@ from pathlib import Path
 
 import duckdb
 from new_day import SECOND_LOAD, hold_back, load_new_day
+from run_job import PARSE_CACHE
 from tqdm import tqdm
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
@@ -336,9 +337,6 @@ def lower_bound(database: Path, log_path: Path, env: dict[str, str]) -> tuple[fl
     )
     seconds = float(marker.split()[1])
     return seconds, usage.ru_maxrss * 1024
-
-
-PARSE_CACHE = "partial_parse.msgpack"
 
 
 def dbt_command(args: list[str], run_dir: Path, name: str) -> list[str]:

@@ -74,7 +74,8 @@ conversions as (
 ),
 
 -- each conversion with every touch of the person at or before it, within the
--- lookback window; a conversion without one keeps a single row with no touch
+-- lookback window; a conversion without one keeps a single row on the
+-- '(unattributed)' touch, with no touch time (the join keeps only touches with one)
 candidate_touches as (
 
     select
@@ -84,9 +85,9 @@ candidate_touches as (
         conversions.won_amount,
         conversions.lead_created_at,
         conversions.pipeline_at,
-        touches.campaign_member_id,
-        touches.campaign_id,
-        touches.channel,
+        coalesce(touches.campaign_member_id, '(unattributed)') as campaign_member_id,
+        coalesce(touches.campaign_id, '(unattributed)') as campaign_id,
+        coalesce(touches.channel, 'Unattributed') as channel,
         touches.touched_at,
         {{ days_between('touches.touched_at', 'conversions.converted_at') }} as days_before_conversion
     from conversions
@@ -104,9 +105,9 @@ current_inputs as (
     select
         person_id,
         funnel_stage,
-        coalesce(campaign_member_id, '(unattributed)') as campaign_member_id,
-        coalesce(campaign_id, '(unattributed)') as campaign_id,
-        coalesce(channel, 'Unattributed') as channel,
+        campaign_member_id,
+        campaign_id,
+        channel,
         won_amount,
         converted_at,
         touched_at,
@@ -162,7 +163,7 @@ positioned as (
             partition by person_id, funnel_stage
             order by touched_at, campaign_member_id
         ) as touch_position,
-        count(campaign_member_id) over (partition by person_id, funnel_stage) as touch_count,
+        count(touched_at) over (partition by person_id, funnel_stage) as touch_count,
         -- touches are in time order, so those at or before a moment are the first
         -- ones, and their count is the position of the last of them (0: none)
         count(case when touched_at <= lead_created_at then 1 end)
@@ -222,11 +223,11 @@ final as (
         ---------- ids
         person_id,
         funnel_stage,
-        coalesce(campaign_member_id, '(unattributed)') as campaign_member_id,
-        coalesce(campaign_id, '(unattributed)') as campaign_id,
+        campaign_member_id,
+        campaign_id,
 
         ---------- strings
-        coalesce(channel, 'Unattributed') as channel,
+        channel,
 
         ---------- numerics
         case when touch_count > 0 then touch_position end as touch_position,
