@@ -17,7 +17,7 @@ TEST_DIR := $(CURDIR)/build/test
 TEST_DUCKDB := $(TEST_DIR)/revenue_funnel_test.duckdb
 TEST_LEADS ?= 3000
 
-.PHONY: install run demo-data build docs dashboard serve-docs system-deps test test-data lint lint-sql lint-python parse dbt-test pytest clean
+.PHONY: install run demo-data build docs dashboard serve-docs system-deps test test-data lint lint-sql lint-python parse dbt-test pytest clean inspect
 
 install: $(VENV)/.installed
 
@@ -41,6 +41,11 @@ docs: install
 
 dashboard: install
 	$(BIN)/python scripts/build_dashboard.py --duckdb $(DBT_DUCKDB_PATH) --out build/dashboard/index.html
+
+# Before the first build on your own data: what the raw schema needs configured
+# (INSPECT_ARGS e.g. "--schema sfdc --write-seeds build/draft_seeds").
+inspect: install
+	$(BIN)/python scripts/inspect_crm.py --duckdb $(DBT_DUCKDB_PATH) $(INSPECT_ARGS)
 
 # Debian packages the browser tests need (Chromium, a CJK font); skipped when present.
 system-deps:

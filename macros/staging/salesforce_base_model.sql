@@ -20,9 +20,7 @@
 
 with source as (
 
-    select
-        {{ salesforce_source_columns(table_name) }}
-    from {{ source('salesforce', table_name) }}
+    {{ salesforce_source_select(table_name) }}
 
 ),
 

@@ -11,6 +11,8 @@
         'campaign_member': 'stg_salesforce__campaign_members',
         'opportunity': 'stg_salesforce__opportunities',
         'opportunity_history': 'stg_salesforce__opportunity_history',
+        'opportunity_contact_role': 'stg_salesforce__opportunity_contact_roles',
+        'record_type': 'stg_salesforce__record_types',
         'task': 'stg_salesforce__tasks',
         'event': 'stg_salesforce__events',
         'user': 'stg_salesforce__users',

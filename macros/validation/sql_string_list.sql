@@ -1,6 +1,7 @@
 {#
     Renders a list of strings as a parenthesised SQL literal list, doubling
-    single quotes and refusing backslashes (an escape character on Spark), so that configured values cannot break out of the literal.
+    single quotes and refusing backslashes (an escape character on Spark), so that configured values cannot break out of the literal. An empty
+    list renders as (null), which matches nothing.
 #}
 {% macro sql_string_list(values) %}
     {%- set literals = [] -%}
@@ -10,5 +11,6 @@
         {%- endif -%}
         {%- do literals.append("'" ~ (value | string | replace("'", "''")) ~ "'") -%}
     {%- endfor -%}
-    {{- return('(' ~ literals | join(', ') ~ ')') -}}
+    {#- `in ()` is a syntax error on Postgres; `in (null)` matches nothing (use it with `in`, never `not in`) -#}
+    {{- return('(' ~ (literals | join(', ') if literals else 'null') ~ ')') -}}
 {% endmacro %}

@@ -3,7 +3,10 @@
     caught and what happened to them - `excluded` (kept out of the funnel
     counts) or `flagged` (counted, but marked). Together with
     audit_salesforce_row_counts, every raw row is either in the funnel or
-    visibly accounted for.
+    visibly accounted for. References into an extract that lacks the record
+    (an account that was not synced, a role missing from user_role...) are
+    flagged, one check per reference: the rows stay in the funnel and fall
+    back to explicit members (department Unassigned or Unmapped, no tier).
 #}
 with
 
@@ -70,9 +73,29 @@ deleted_person_records as (
 
 stage_mapping as (
 
-    select * from {{ ref('opportunity_stage_mapping') }}
+    select * from {{ ref('int_opportunity_stage_mapping') }}
 
 ),
+
+{#- the staging models a reference may point into (and whose rows hold references) -#}
+{%- set referenced = {
+    'staged_leads': 'stg_salesforce__leads',
+    'staged_contacts': 'stg_salesforce__contacts',
+    'staged_accounts': 'stg_salesforce__accounts',
+    'staged_users': 'stg_salesforce__users',
+    'staged_user_roles': 'stg_salesforce__user_roles',
+    'staged_campaigns': 'stg_salesforce__campaigns',
+    'staged_campaign_members': 'stg_salesforce__campaign_members',
+    'staged_opportunity_history': 'stg_salesforce__opportunity_history',
+    'staged_contact_roles': 'stg_salesforce__opportunity_contact_roles',
+} %}
+{%- for cte_name, model_name in referenced.items() %}
+    {{ cte_name }} as (
+
+        select * from {{ ref(model_name) }}
+
+    ),
+{% endfor %}
 
 {# The seed mapping decides whether a deal is won; a CRM flag that disagrees
     with it (a stage renamed in one place but not the other) is counted here
@@ -84,7 +107,9 @@ opportunity_won_flags as (
         opportunities.is_won != stage_mapping.is_won as is_won_contradicts_mapping
     from opportunities
     inner join stage_mapping
-        on opportunities.stage_name = stage_mapping.stage_name
+        on opportunities.opportunity_id = stage_mapping.opportunity_id
+            and opportunities.stage_name = stage_mapping.stage_name
+    where not stage_mapping.is_unmapped
 
 ),
 
@@ -95,6 +120,23 @@ opportunity_won_flags as (
     (who_id is null or who_id not in (select identities.record_id from identities))
     and not coalesce({{ activity_of_deleted_person }}, false)
 {%- endset %}
+
+{#- (object, check, rows, reference column, referenced rows, their id column) -#}
+{%- set references = [
+    ('lead', 'converted_contact_not_in_extract', 'staged_leads', 'converted_contact_id', 'staged_contacts', 'contact_id'),
+    ('lead', 'converted_account_not_in_extract', 'staged_leads', 'converted_account_id', 'staged_accounts', 'account_id'),
+    ('lead', 'owner_not_in_extract', 'staged_leads', 'owner_user_id', 'staged_users', 'user_id'),
+    ('contact', 'account_not_in_extract', 'staged_contacts', 'account_id', 'staged_accounts', 'account_id'),
+    ('opportunity', 'account_not_in_extract', 'opportunities', 'account_id', 'staged_accounts', 'account_id'),
+    ('opportunity', 'owner_not_in_extract', 'opportunities', 'owner_user_id', 'staged_users', 'user_id'),
+    ('opportunity_contact_role', 'opportunity_not_in_extract', 'staged_contact_roles', 'opportunity_id', 'opportunities', 'opportunity_id'),
+    ('opportunity_contact_role', 'contact_not_in_extract', 'staged_contact_roles', 'contact_id', 'staged_contacts', 'contact_id'),
+    ('opportunity_history', 'opportunity_not_in_extract', 'staged_opportunity_history', 'opportunity_id', 'opportunities', 'opportunity_id'),
+    ('campaign_member', 'campaign_not_in_extract', 'staged_campaign_members', 'campaign_id', 'staged_campaigns', 'campaign_id'),
+    ('user', 'role_not_in_extract', 'staged_users', 'user_role_id', 'staged_user_roles', 'user_role_id'),
+    ('task', 'owner_not_in_extract', 'tasks', 'owner_user_id', 'staged_users', 'user_id'),
+    ('event', 'owner_not_in_extract', 'events', 'owner_user_id', 'staged_users', 'user_id'),
+] %}
 
 {%- set checks = [
     ('lead', 'test_lead', 'excluded', 'leads', 'is_test_lead'),
@@ -115,7 +157,14 @@ opportunity_won_flags as (
     ('task', 'activity_without_person', 'excluded', 'tasks', activity_without_person),
     ('event', 'activity_of_deleted_person', 'excluded', 'events', activity_of_deleted_person),
     ('event', 'activity_without_person', 'excluded', 'events', activity_without_person),
+    ('opportunity', 'person_attached_by_account', 'flagged', 'outcomes', "person_link = 'account'"),
+    ('opportunity', 'person_attached_by_contact_role', 'flagged', 'outcomes', "person_link = 'contact_role'"),
 ] %}
+{#- a reference to a record the export does not hold: flagged, the row stays -#}
+{%- for checked_object, check_name, relation, column, target, target_column in references -%}
+    {%- do checks.append((checked_object, check_name, 'flagged', relation,
+        column ~ ' is not null and ' ~ column ~ ' not in (select ' ~ target ~ '.' ~ target_column ~ ' from ' ~ target ~ ')')) -%}
+{%- endfor %}
 
 checks as (
 

@@ -2,6 +2,8 @@
     One row per raw Salesforce table: how many raw rows arrived and where each
     one went. raw_row_count = staged_row_count + every *_excluded_row_count
     (tested); flagged rows stay in staging and are counted again on the right.
+    A table the export does not have is listed with is_raw_table_present =
+    false and zero rows, so a missing extract is visible, not silent.
 #}
 with
 {% for table_name, staging_model in salesforce_tables().items() %}
@@ -10,6 +12,7 @@ with
         select
             '{{ table_name }}' as source_table,
             '{{ staging_model }}' as staging_model,
+            {{ 'true' if salesforce_table_is_present(table_name) else 'false' }} as is_raw_table_present,
             count(*) as raw_row_count,
             count(case when exclusion_reason is null then 1 end) as staged_row_count,
             count(case when exclusion_reason = 'missing_id' then 1 end) as missing_id_excluded_row_count,
@@ -44,6 +47,7 @@ final as (
     select
         unioned.source_table,
         unioned.staging_model,
+        unioned.is_raw_table_present,
         unioned.raw_row_count,
         unioned.staged_row_count,
         unioned.missing_id_excluded_row_count,

@@ -56,6 +56,8 @@ class Converter:
             "_fivetran_synced": synced_ts,
             "_fivetran_deleted": False,
             "is_deleted": False,
+            # the demo org has one sales process: no record types
+            "record_type_id": None,
         }
         self.missing: set[tuple[str, str]] = set()
 

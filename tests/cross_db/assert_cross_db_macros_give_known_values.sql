@@ -1,5 +1,5 @@
 -- Every macro of macros/cross_db/ (and dbt.cast / dbt.datediff as this project
--- overrides them, and staging's dispatched salesforce_instant_to_utc) on fixed
+-- overrides them, and staging's dispatched readers of export values) on fixed
 -- inputs, against values worked out by hand. The test runs in every build, so
 -- on DuckDB, Postgres (tests/python/test_postgres.py) and Spark
 -- (tests/python/test_spark.py) alike: an engine's dispatched variant that
@@ -104,6 +104,55 @@ checks as (
         'salesforce_instant_to_utc' as check_name,
         {{ salesforce_instant_to_utc("cast('2024-01-31 06:00:00+09:00' as " ~ salesforce_type_timestamptz() ~ ")") }}
         = cast('2024-01-30 21:00:00' as {{ dbt.type_timestamp() }}) as is_ok
+
+    union all
+
+    -- 15-character ids: '00Q00' has an upper-case letter at position 3 (bit 4 -> 'E'),
+    -- '00000' none ('A'); 'aBcDe' has B and D (bits 2 + 8 = 10 -> 'K')
+    select
+        'salesforce_id gives the 18-character form and nulls the empty id' as check_name,
+        {{ salesforce_id("'00Q000000000002'") }} = '00Q000000000002EAA'
+        and {{ salesforce_id("'aBcDe0000000000'") }} = 'aBcDe0000000000KAA'
+        and {{ salesforce_id("'00Q000000000002EAA'") }} = '00Q000000000002EAA'
+        and {{ salesforce_id("'000000000000000AAA'") }} is null
+        and {{ salesforce_id("'000000000000000'") }} is null
+        and {{ salesforce_id("''") }} is null as is_ok
+
+    union all
+
+    -- 1768640400 s = 2026-01-17 09:00:00 UTC, in seconds and in milliseconds
+    select
+        'salesforce_epoch_to_timestamp reads seconds and milliseconds' as check_name,
+        {{ salesforce_epoch_to_timestamp('cast(1768640400 as ' ~ dbt.type_bigint() ~ ')') }}
+        = cast('2026-01-17 09:00:00' as {{ dbt.type_timestamp() }})
+        and {{ salesforce_epoch_to_timestamp('cast(1768640400000 as ' ~ dbt.type_bigint() ~ ')') }}
+        = cast('2026-01-17 09:00:00' as {{ dbt.type_timestamp() }}) as is_ok
+
+    union all
+
+    select
+        'salesforce_text_to_boolean' as check_name,
+        {{ salesforce_text_to_boolean("'true'") }}
+        and {{ salesforce_text_to_boolean("'1'") }}
+        and not {{ salesforce_text_to_boolean("'FALSE'") }}
+        and not {{ salesforce_text_to_boolean("'0'") }}
+        and {{ salesforce_text_to_boolean("''") }} is null as is_ok
+
+    union all
+
+    -- a Data Loader style US timestamp: 3 April 2025, 2:05 in the afternoon
+    select
+        'salesforce_parse_timestamp reads a strftime format' as check_name,
+        {{ salesforce_parse_timestamp("'04/03/25 2:05 PM'", '%m/%d/%y %I:%M %p') }}
+        = cast('2025-04-03 14:05:00' as {{ dbt.type_timestamp() }}) as is_ok
+
+    union all
+
+    -- an empty configured list matches nothing (and is valid SQL on every engine)
+    select
+        'sql_string_list of an empty list' as check_name,
+        coalesce('a' in {{ sql_string_list([]) }}, false) = false
+        and 'a' in {{ sql_string_list(['a', "b'c"]) }} as is_ok
 
     union all
 

@@ -16,6 +16,13 @@ included_persons as (
     from {{ ref('fct_funnel_leads') }}
     where not is_excluded
 
+    union
+
+    -- persons who entered as a contact are only in the stage events
+    select person_id
+    from {{ ref('fct_funnel_stage_events') }}
+    where entry_point = 'contact'
+
 ),
 
 opportunities as (

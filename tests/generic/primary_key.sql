@@ -1,6 +1,8 @@
 {#
     The column (or combination of columns) is never null and never repeats:
     one test for what unique + not_null say together, for composite keys too.
+    A key column may be an expression (coalesce(record_type, '') for a key
+    column whose empty value means "any").
 
     pivot_values (optional): the accepted values of the last key column, when
     it is a short fixed list (an attribution model, a breakdown). The rows are
@@ -20,7 +22,9 @@
 with keyed as (
 
     select
-        {{ group_list | join(', ') }},
+        {%- for column_name in group_list %}
+        {{ column_name }} as key_column_{{ loop.index }},
+        {%- endfor %}
         {%- if pivot_values %}
         {%- for value in pivot_values %}
         count(case when {{ key_list[-1] }} = '{{ value }}' then 1 end) as value_{{ loop.index }}_count,
@@ -45,7 +49,7 @@ where
     row_count > 1
     {%- endif %}
     {%- for column_name in group_list %}
-    or {{ column_name }} is null
+    or key_column_{{ loop.index }} is null
     {%- endfor %}
 
 {% endtest %}

@@ -91,7 +91,7 @@ def run_dbt_target(
     return DbtResult(completed.returncode, completed.stdout + completed.stderr)
 
 
-def generate_raw_duckdb(database: Path, leads: int, seed: int = 42) -> None:
+def generate_raw_duckdb(database: Path, leads: int, seed: int = 42, months: int | None = None) -> None:
     """Demo raw data (scripts/generate_demo_data.py) into schema salesforce of a DuckDB file."""
     subprocess.run(
         [
@@ -104,6 +104,7 @@ def generate_raw_duckdb(database: Path, leads: int, seed: int = 42) -> None:
             str(seed),
             "--duckdb",
             str(database),
+            *(["--months", str(months)] if months else []),
         ],
         check=True,
         capture_output=True,

@@ -3,15 +3,28 @@
     (YYYY-MM-DD) pins it, so yesterday's numbers can be rebuilt exactly;
     otherwise it is the last full day before the latest load in the data (a
     load at 02:00 on the 1st holds the data through the 31st), never the clock.
+    An export without any load timestamp (Data Loader, a CSV download) is taken
+    as complete through the day of its newest record: the day before would
+    drop that day's records.
 #}
 {%- set pinned_date = validated_var('as_of_date', type='date') if var('as_of_date', none) else none -%}
 
 with loads as (
 
-    {%- for staging_model in ['stg_salesforce__leads', 'stg_salesforce__opportunities',
-                              'stg_salesforce__opportunity_history', 'stg_salesforce__tasks',
-                              'stg_salesforce__events', 'stg_salesforce__campaign_members'] %}
-        select max(coalesce(loaded_at, modified_at)) as latest_load_at
+    {#- each staging model with its creation timestamp column -#}
+    {%- set staging_models = {
+        'stg_salesforce__leads': 'created_at',
+        'stg_salesforce__opportunities': 'created_at',
+        'stg_salesforce__opportunity_history': 'changed_at',
+        'stg_salesforce__tasks': 'created_at',
+        'stg_salesforce__events': 'created_at',
+        'stg_salesforce__campaign_members': 'created_at',
+    } %}
+    {%- for staging_model, created_column in staging_models.items() %}
+        select
+            max(coalesce(loaded_at, modified_at)) as latest_load_at,
+            max(loaded_at) as latest_loader_at,
+            max(coalesce(modified_at, {{ created_column }})) as latest_record_at
         from {{ ref(staging_model) }}
         {% if not loop.last %}union all{% endif %}
     {%- endfor %}
@@ -20,7 +33,11 @@ with loads as (
 
 latest as (
 
-    select max(latest_load_at) as latest_load_at from loads
+    select
+        max(latest_load_at) as latest_load_at,
+        max(latest_loader_at) as latest_loader_at,
+        max(latest_record_at) as latest_record_at
+    from loads
 
 ),
 
@@ -30,9 +47,12 @@ final as (
         {%- if pinned_date %}
         cast('{{ pinned_date }}' as date) as as_of_date,
         {%- else %}
-            cast({{ dbt.dateadd('day', -1, 'latest_load_at') }} as date) as as_of_date,
+            case
+                when latest_loader_at is null then cast(latest_record_at as date)
+                else cast({{ dbt.dateadd('day', -1, 'latest_load_at') }} as date)
+            end as as_of_date,
         {%- endif %}
-        latest_load_at,
+        coalesce(latest_load_at, latest_record_at) as latest_load_at,
         {{ 'true' if pinned_date else 'false' }} as is_pinned_by_var
     from latest
 

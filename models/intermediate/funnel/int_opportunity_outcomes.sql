@@ -1,9 +1,14 @@
 {#
-    One row per opportunity: the person it belongs to, when it first reached a
+    One row per opportunity: the person it belongs to (through the lead
+    converted into it, else its contact roles - primary first, then the
+    earliest - else its contact_id, else, by var
+    opportunity_account_person_rule, the account's earliest person), when it first reached a
     stage mapped to pipeline (or won), whether and when it was won or lost as
     of the as-of date, whether it was reopened, and its amount in the
     corporate currency at the dated exchange rate of its close date.
 #}
+{%- set account_rule = validated_var('opportunity_account_person_rule', allowed=['earliest_person', 'none']) -%}
+
 with
 
 opportunities as (
@@ -27,6 +32,18 @@ leads as (
 identities as (
 
     select * from {{ ref('int_person_identities') }}
+
+),
+
+contact_roles as (
+
+    select * from {{ ref('stg_salesforce__opportunity_contact_roles') }}
+
+),
+
+contacts as (
+
+    select * from {{ ref('stg_salesforce__contacts') }}
 
 ),
 
@@ -77,22 +94,96 @@ corporate_currency as (
 
 ),
 
+-- most orgs link deals to people through contact roles, not opportunity.contact_id
+role_persons as (
+
+    select
+        opportunity_id,
+        person_id
+    from (
+        select
+            contact_roles.opportunity_id,
+            identities.person_id,
+            row_number() over (
+                partition by contact_roles.opportunity_id
+                order by
+                    case when contact_roles.is_primary then 0 else 1 end,
+                    contact_roles.created_at,
+                    contact_roles.opportunity_contact_role_id
+            ) as role_rank
+        from contact_roles
+        inner join identities
+            on contact_roles.contact_id = identities.record_id
+    ) as ranked_roles
+    where role_rank = 1
+
+),
+
+-- the account's earliest person: its first contact, or the first lead converted into it
+account_persons as (
+
+    select
+        account_id,
+        person_id
+    from (
+        select
+            account_id,
+            person_id,
+            row_number() over (partition by account_id order by created_at, person_id) as account_rank
+        from (
+            select
+                contacts.account_id,
+                identities.person_id,
+                contacts.created_at
+            from contacts
+            inner join identities
+                on contacts.contact_id = identities.record_id
+            where contacts.account_id is not null
+
+            union all
+
+            select
+                leads.converted_account_id as account_id,
+                identities.person_id,
+                leads.created_at
+            from leads
+            inner join identities
+                on leads.lead_id = identities.record_id
+            where leads.is_converted and leads.converted_account_id is not null
+        ) as account_people
+    ) as ranked_people
+    -- var opportunity_account_person_rule = 'none': no opportunity is attached by its account
+    where account_rank = 1 and {{ 'true' if account_rule == 'earliest_person' else 'false' }}
+
+),
+
 persons as (
 
     select
         opportunities.opportunity_id,
-        coalesce(lead_person.person_id, contact_person.person_id) as person_id,
+        coalesce(
+            lead_person.person_id,
+            role_person.person_id,
+            contact_person.person_id,
+            account_person.person_id
+        ) as person_id,
         case
             when lead_person.person_id is not null then 'converted_lead'
+            when role_person.person_id is not null then 'contact_role'
             when contact_person.person_id is not null then 'contact'
+            when account_person.person_id is not null then 'account'
         end as person_link
     from opportunities
     left join converting_leads
         on opportunities.opportunity_id = converting_leads.opportunity_id
     left join identities as lead_person
         on converting_leads.lead_id = lead_person.record_id
+    left join role_persons as role_person
+        on opportunities.opportunity_id = role_person.opportunity_id
     left join identities as contact_person
         on opportunities.contact_id = contact_person.record_id
+    left join account_persons as account_person
+        on opportunities.account_id = account_person.account_id
 
 ),
 

@@ -23,7 +23,7 @@ opportunities as (
 
 stage_mapping as (
 
-    select * from {{ ref('opportunity_stage_mapping') }}
+    select * from {{ ref('int_opportunity_stage_mapping') }}
 
 ),
 
@@ -54,6 +54,7 @@ last_recorded as (
     select
         opportunity_id,
         stage_name,
+        changed_at,
         row_number() over (partition by opportunity_id order by changed_at desc, change_id desc) as recency_rank
     from recorded_changes
 
@@ -67,7 +68,9 @@ current_state_changes as (
         opportunities.stage_name,
         case
             when last_recorded.opportunity_id is null then opportunities.created_at
-            else opportunities.modified_at
+            -- without system_modstamp in the extract, the last recorded change is
+            -- the latest time known to be before the current stage was entered
+            else coalesce(opportunities.modified_at, last_recorded.changed_at)
         end as changed_at,
         'current-state' as change_id,
         true as is_from_current_state
@@ -141,7 +144,7 @@ final as (
         stage_mapping.stage_order,
         coalesce(stage_mapping.is_closed, false) as is_closed_stage,
         coalesce(stage_mapping.is_won, false) as is_won_stage,
-        stage_mapping.stage_name is null as is_unmapped_stage,
+        coalesce(stage_mapping.is_unmapped, true) as is_unmapped_stage,
         visits.is_from_current_state,
         visits.exited_at is null as is_current_visit,
         visits.entered_at,
@@ -152,7 +155,8 @@ final as (
     inner join opportunities
         on visits.opportunity_id = opportunities.opportunity_id
     left join stage_mapping
-        on visits.stage_name = stage_mapping.stage_name
+        on visits.opportunity_id = stage_mapping.opportunity_id
+            and visits.stage_name = stage_mapping.stage_name
 
 )
 

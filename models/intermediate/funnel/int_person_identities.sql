@@ -5,13 +5,23 @@
     converted into it, so activities and campaign responses logged on either
     record reach the same person. When several leads were converted into the
     same contact, the earliest lead is the person and the later ones are
-    flagged as duplicate persons.
+    flagged as duplicate persons. Only a lead marked is_converted counts as
+    converted: an export's empty converted_contact_id on an open lead never
+    joins leads into one person. A contact no converted lead points at (created
+    directly, imported, or converted from a lead outside the export) is a
+    person of its own, entering the funnel as a contact (person_entry_point).
 #}
 with
 
 leads as (
 
     select * from {{ ref('stg_salesforce__leads') }}
+
+),
+
+contacts as (
+
+    select * from {{ ref('stg_salesforce__contacts') }}
 
 ),
 
@@ -45,7 +55,13 @@ lead_persons as (
             partition by coalesce(converted_contact_id, lead_id)
             order by created_at, lead_id
         ) as person_id
-    from leads
+    from (
+        select
+            lead_id,
+            created_at,
+            case when is_converted then converted_contact_id end as converted_contact_id
+        from leads
+    ) as converted_leads
 
 ),
 
@@ -54,7 +70,8 @@ identities as (
     select
         lead_id as record_id,
         person_id,
-        'lead' as record_type
+        'lead' as record_type,
+        'lead' as person_entry_point
     from lead_persons
 
     union all
@@ -63,9 +80,23 @@ identities as (
     select distinct
         converted_contact_id as record_id,
         person_id,
-        'contact' as record_type
+        'contact' as record_type,
+        'lead' as person_entry_point
     from lead_persons
     where converted_contact_id is not null
+
+    union all
+
+    -- contacts that no lead of the export was converted into
+    select
+        contacts.contact_id as record_id,
+        contacts.contact_id as person_id,
+        'contact' as record_type,
+        'contact' as person_entry_point
+    from contacts
+    left join lead_persons
+        on contacts.contact_id = lead_persons.converted_contact_id
+    where lead_persons.converted_contact_id is null
 
 ),
 
@@ -74,7 +105,8 @@ merged_identities as (
     select
         merges_resolved.merged_record_id as record_id,
         identities.person_id,
-        case identities.record_type when 'lead' then 'lead_merged' else 'contact_merged' end as record_type
+        case identities.record_type when 'lead' then 'lead_merged' else 'contact_merged' end as record_type,
+        identities.person_entry_point
     from merges_resolved
     inner join identities
         on merges_resolved.surviving_record_id = identities.record_id

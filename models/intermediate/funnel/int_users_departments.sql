@@ -1,10 +1,20 @@
 {#
     One row per user and validity range with the department the user belonged
     to: the department of the user's role, except where the seed
-    user_department_history says otherwise (a user who moved team). Ranges do
+    user_department_history says otherwise (a user who moved team). The seed
+    user_role_departments matches the role's developer name, else its label
+    (ignoring case, spaces and underscores: orgs whose UserRole extract has no
+    DeveloperName); a user whose role maps to nothing takes the user's own
+    Department field when it names a department of the seed (var
+    user_department_field_fallback). Ranges do
     not overlap, so a milestone joins to exactly one row by its date and is
     credited to the department its owner was in then.
 #}
+{%- set use_user_field = validated_var('user_department_field_fallback', type='boolean') -%}
+
+{#- the key a role is matched on: 'IS_Rep' and 'IS Rep' are the same role -#}
+{%- set role_key = "lower(replace(replace({}, ' ', ''), '_', ''))" %}
+
 with
 
 users as (
@@ -31,18 +41,48 @@ department_history as (
 
 ),
 
+-- one department per role key; 'IS_Rep' and 'IS Rep' are the same key
+departments_by_role_key as (
+
+    select
+        {{ role_key.format('user_role_developer_name') }} as role_key,
+        min(department) as department
+    from role_departments
+    group by {{ role_key.format('user_role_developer_name') }}
+
+),
+
+departments_by_name as (
+
+    select
+        lower(department) as department_key,
+        min(department) as department
+    from role_departments
+    group by lower(department)
+
+),
+
 role_based as (
 
     select
         users.user_id,
         user_roles.user_role_developer_name,
         users.is_active,
-        coalesce(role_departments.department, 'Unmapped') as role_department
+        coalesce(
+            by_developer_name.department,
+            by_role_name.department,
+            {{ 'by_user_field.department,' if use_user_field else '' }}
+            'Unmapped'
+        ) as role_department
     from users
     left join user_roles
         on users.user_role_id = user_roles.user_role_id
-    left join role_departments
-        on user_roles.user_role_developer_name = role_departments.user_role_developer_name
+    left join role_departments as by_developer_name
+        on user_roles.user_role_developer_name = by_developer_name.user_role_developer_name
+    left join departments_by_role_key as by_role_name
+        on {{ role_key.format('user_roles.user_role_name') }} = by_role_name.role_key
+    left join departments_by_name as by_user_field
+        on lower(trim(users.department_field)) = by_user_field.department_key
 
 ),
 

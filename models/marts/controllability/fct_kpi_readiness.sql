@@ -79,8 +79,9 @@ held_stability as (
         target_record.period_start_date,
         case
             when stage_steps.entry_rate_name is null then true
-            -- null while the window holds too few rates to judge
-            else held_rate.is_stable
+            -- not yet judgeable (too few rates in the window, a short history, a
+            -- KPI switched within W periods) is not stable: nobody can plan for it
+            else coalesce(held_rate.is_stable, false)
         end as is_held_rate_stable
     from target_record
     inner join stage_steps

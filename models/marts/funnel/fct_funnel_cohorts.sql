@@ -16,6 +16,8 @@ with
 stage_events as (
 
     select * from {{ ref('fct_funnel_stage_events') }}
+    -- a cohort is the leads created in a period: persons who entered as a contact have none
+    where lead_created_at is not null
 
 ),
 

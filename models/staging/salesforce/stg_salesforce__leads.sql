@@ -56,10 +56,12 @@ flagged as (
 
     select
         *,
-        (
+        -- coalesce: a lead without email, last name or company is not a test lead
+        coalesce(
             email_domain in {{ sql_string_list(test_domains | map('lower') | list) }}
             or lower(last_name) in {{ sql_string_list(test_names | map('lower') | list) }}
-            or lower(company_name) in {{ sql_string_list(test_names | map('lower') | list) }}
+            or lower(company_name) in {{ sql_string_list(test_names | map('lower') | list) }},
+            false
         ) as is_test_lead
     from renamed
 

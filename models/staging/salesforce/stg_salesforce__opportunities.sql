@@ -13,6 +13,7 @@ renamed as (
         account_id,
         contact_id,
         campaign_id,
+        record_type_id,
         owner_id as owner_user_id,
 
         ---------- strings

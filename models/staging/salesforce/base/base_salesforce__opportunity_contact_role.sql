@@ -1,0 +1,1 @@
+{{ salesforce_base_model('opportunity_contact_role') }}

@@ -1,0 +1,1 @@
+{{ salesforce_base_model('record_type') }}
