@@ -18,9 +18,11 @@
       form, so references match whichever form each extract carries;
     - an optional column that is absent becomes a typed null; a required column
       that is absent is a compile error naming it;
-    - an absent table (or one listed in var salesforce_absent_tables) is an
-      empty relation of the contract's types, logged once; lead and contact
-      cannot both be absent;
+    - the raw table is the declared source, else a table of the same schema
+      whose name matches it ignoring case and underscores (UserRole for
+      user_role); an absent table (or one listed in var
+      salesforce_absent_tables) is an empty relation of the contract's types,
+      logged once; lead and contact cannot both be absent;
     - raw columns the contract does not list (custom *_c fields) are ignored;
     - the source vars, which the sources YAML renders into every raw relation
       without escaping, must be plain identifiers (validate_source_vars): a
@@ -28,11 +30,11 @@
 #}
 {% macro salesforce_source_select(table_name) %}
     {%- set contract = salesforce_contract_columns(table_name) -%}
-    {%- set relation = source('salesforce', table_name) -%}
     {%- if not execute -%}
-        {{ return('select * from ' ~ relation) }}
+        {{ return('select * from ' ~ source('salesforce', table_name)) }}
     {%- endif -%}
     {%- do validate_source_vars() -%}
+    {%- set relation = salesforce_raw_relation(table_name) -%}
     {%- set raw_columns = salesforce_raw_columns(table_name) -%}
     {%- if raw_columns | length == 0 -%}
         {%- do salesforce_check_required_tables() -%}
@@ -70,13 +72,41 @@
 {% endmacro %}
 
 
+{#-
+    The raw table of a contract table: the source as declared, else a table of
+    the same schema whose name matches it ignoring case and underscores (an
+    export that named its tables after the objects: UserRole, OpportunityHistory).
+-#}
+{% macro salesforce_raw_relation(table_name) %}
+    {%- set declared = source('salesforce', table_name) -%}
+    {#- the source vars reach the catalog queries below: validate them first -#}
+    {%- if execute -%}
+        {%- do validate_source_vars() -%}
+    {%- endif -%}
+    {%- if not execute or table_name in var('salesforce_absent_tables', [])
+        or adapter.get_columns_in_relation(declared) | length > 0 -%}
+        {{ return(declared) }}
+    {%- endif -%}
+    {%- set listed = dbt.list_relations_without_caching(
+        api.Relation.create(database=declared.database, schema=declared.schema)) -%}
+    {%- set name_column = 'name' if 'name' in listed.column_names else 'tableName' -%}
+    {%- for row in listed.rows
+        if salesforce_column_key(row[name_column]) == salesforce_column_key(table_name) -%}
+        {%- if loop.first -%}
+            {{ return(api.Relation.create(database=declared.database, schema=declared.schema, identifier=row[name_column])) }}
+        {%- endif -%}
+    {%- endfor -%}
+    {{ return(declared) }}
+{% endmacro %}
+
+
 {#- The raw columns of one table by match key; {} when the table is absent or forced absent. -#}
 {% macro salesforce_raw_columns(table_name) %}
     {%- if table_name in var('salesforce_absent_tables', []) -%}
         {{ return({}) }}
     {%- endif -%}
     {%- set raw_columns = {} -%}
-    {%- for raw_column in adapter.get_columns_in_relation(source('salesforce', table_name)) -%}
+    {%- for raw_column in adapter.get_columns_in_relation(salesforce_raw_relation(table_name)) -%}
         {%- do raw_columns.update({salesforce_column_key(raw_column.name): raw_column}) -%}
     {%- endfor -%}
     {{ return(raw_columns) }}

@@ -2,8 +2,8 @@
 the default configuration, account for every row, and give the numbers worked out by hand.
 
 The fixture (fixtures/messy_org, API spelling, no loader column: a Data Loader export) has
-- no campaign, campaign_member, event, opportunity_history, currency_type,
-  dated_conversion_rate or record_type table;
+- no event, opportunity_history, currency_type, dated_conversion_rate or record_type table;
+- a campaign response of L1, and one of L2 to a campaign that is not in the campaign extract;
 - Salesforce's empty id 000000000000000AAA in the lookups of open leads and of an opportunity;
 - a task whose who_id is the 15-character form of lead L2's id;
 - task timestamps as epoch milliseconds in a BIGINT column (loaded so below);
@@ -12,6 +12,7 @@ The fixture (fixtures/messy_org, API spelling, no loader column: a Data Loader e
   in the export; contact C3, without a lead, in a contact role on opportunity O2;
 - lead L4 converted into contact C9, which is not in the export; lead L5 owned by a user
   who is not in the export;
+- tables named after the objects for two extracts (UserRole, OpportunityContactRole);
 - a user_role extract without DeveloperName (roles 'IS Rep', 'Marketing Manager'), and a
   user whose role is not in the extract but whose Department field says 'Field Sales';
 - an opportunity without system_modstamp; stage 'Prospecting' that the seed does not map;
@@ -30,8 +31,6 @@ from dbt_runner import generate_raw_duckdb, query, run_dbt
 
 FIXTURE_DIR = Path(__file__).parent / "fixtures" / "messy_org"
 ABSENT_TABLES = {
-    "campaign",
-    "campaign_member",
     "currency_type",
     "dated_conversion_rate",
     "event",
@@ -87,6 +86,7 @@ def test_absent_tables_are_listed_and_every_row_is_accounted_for(built: Path) ->
     assert counts["opportunity"] == (4, 4)
     assert counts["task"] == (3, 3)
     assert counts["opportunity_contact_role"] == (1, 1)
+    assert counts["campaign_member"] == (2, 2)
     assert all(counts[table] == (0, 0) for table in ABSENT_TABLES)
 
 
@@ -99,6 +99,7 @@ def test_each_orphan_class_is_counted(built: Path) -> None:
         )
     )
     assert checks == {
+        "campaign_member.campaign_not_in_extract": 1,  # L2's response to campaign 701...9
         "contact.account_not_in_extract": 1,  # C2 -> A2
         "lead.converted_contact_not_in_extract": 1,  # L4 -> C9
         "lead.owner_not_in_extract": 1,  # L5's owner 005...77
@@ -162,6 +163,19 @@ def test_opportunities_attach_through_contact_roles_and_accounts(built: Path) ->
     }
 
 
+def test_source_channels_including_a_campaign_outside_the_extract(built: Path) -> None:
+    channels = dict(query(built, "select lead_id, source_channel from fct_funnel_leads"))
+    # L1 responded to the January webinar the day before its lead was created; L2's campaign is
+    # not in the export ('Unknown' channel, flagged); the others responded to nothing
+    assert channels == {
+        L1: "Webinar",
+        L2: "Unknown",
+        L3: "Unattributed",
+        L4: "Unattributed",
+        L5: "Unattributed",
+    }
+
+
 def test_contact_without_lead_counts_from_handled_on(built: Path) -> None:
     events = query(
         built,
@@ -180,15 +194,19 @@ def test_funnel_numbers_match_a_hand_count(built: Path) -> None:
         from fct_funnel_periods where breakdown_dimension = 'total' order by period_start_date
         """,
     )
-    # January: leads L1, L2; handled L2 (T1); L1's won deal O1 (no history, no modstamp: its
-    # current stage counts from its creation, Jan 20) is pipeline and won, 10,000.
-    # February: leads L3, L4 (Feb 10 00:00 UTC); handled C2 (a contact, T2); O2 is unmapped,
-    # O3 has no person, O4 is L1's second opportunity (L1 reached pipeline in January).
+    # January: leads L1, L2; handled L2 (T1).
+    # February: leads L3, L4 (Feb 10 00:00 UTC); handled C2 (a contact, T2); L1 reached pipeline
+    # with O4 (no history: its open stage Qualification counts from its creation, Feb 22) and won
+    # O1 (no history, Closed Won: dated by its close date, Feb 27), 10,000. O2 is unmapped, O3
+    # has no person.
     # March: lead L5 (Mar 1, the as-of date).
     assert periods == [
-        (dt.date(2026, 1, 1), 2, 1, 1, 1, 10000.0),
-        (dt.date(2026, 2, 1), 2, 1, 0, 0, 0.0),
+        (dt.date(2026, 1, 1), 2, 1, 0, 0, 0.0),
+        (dt.date(2026, 2, 1), 2, 1, 1, 1, 10000.0),
         (dt.date(2026, 3, 1), 1, 0, 0, 0, 0.0),
+    ]
+    assert query(built, f"select pipeline_at, won_at from fct_funnel_leads where lead_id = '{L1}'") == [
+        (dt.datetime(2026, 2, 22, 9, 0), dt.datetime(2026, 2, 27, 0, 0))
     ]
 
 

@@ -127,3 +127,22 @@ def test_every_other_mart_is_identical_on_postgres(builds: Builds) -> None:
     assert marts, "no marts found in the DuckDB build"
     problems = [problem for mart in marts for problem in compare_table(builds, mart)]
     assert problems == []
+
+
+def test_empty_list_vars_are_valid_sql_on_postgres(builds: Builds, tmp_path: Path) -> None:
+    """An empty list var renders as `in (null)`: `in ()` is a syntax error on Postgres.
+    Runs last: it rebuilds stg_salesforce__leads (no mart compared above reads it again)."""
+    result = run_dbt_target(
+        ["run", "--select", "stg_salesforce__leads"],
+        "postgres",
+        tmp_path,
+        env=builds.postgres_env,
+        variables={"test_lead_email_domains": [], "test_lead_names": []},
+    )
+    assert result.returncode == 0, result.output[-4000:]
+    _, rows = query_postgres(
+        builds.postgres_env,
+        "select count(*), count(case when is_test_lead then 1 end) "
+        f'from {POSTGRES_SCHEMA}."stg_salesforce__leads"',
+    )
+    assert rows[0][0] > 0 and rows[0][1] == 0

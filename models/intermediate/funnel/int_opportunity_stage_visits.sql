@@ -5,7 +5,11 @@
     `stage_name` is the stage as recorded then, kept apart from the
     opportunity's current stage. An opportunity with no history, or whose
     current stage is missing from its history, gets a visit from its current
-    state (is_from_current_state). Only what happened by the as-of date counts.
+    state (is_from_current_state): from its creation when it has no history -
+    from its close date when that stage is closed, since an org that does not
+    sync OpportunityHistory would otherwise date every win at the deal's
+    creation - else from its last modification. Only what happened by the
+    as-of date counts.
 #}
 with
 
@@ -67,6 +71,13 @@ current_state_changes as (
         opportunities.opportunity_id,
         opportunities.stage_name,
         case
+            -- no history at all (an org that does not sync OpportunityHistory): a
+            -- closed deal closed on its close date, not when it was created
+            when
+                last_recorded.opportunity_id is null
+                and current_mapping.is_closed
+                and cast(opportunities.close_date as {{ dbt.type_timestamp() }}) < as_of.as_of_end_at
+                then greatest(opportunities.created_at, cast(opportunities.close_date as {{ dbt.type_timestamp() }}))
             when last_recorded.opportunity_id is null then opportunities.created_at
             -- without system_modstamp in the extract, the last recorded change is
             -- the latest time known to be before the current stage was entered
@@ -79,6 +90,9 @@ current_state_changes as (
     left join last_recorded
         on opportunities.opportunity_id = last_recorded.opportunity_id
             and last_recorded.recency_rank = 1
+    left join stage_mapping as current_mapping
+        on opportunities.opportunity_id = current_mapping.opportunity_id
+            and opportunities.stage_name = current_mapping.stage_name
     where
         opportunities.stage_name is not null
         and opportunities.created_at < as_of.as_of_end_at
