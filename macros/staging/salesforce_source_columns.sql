@@ -11,8 +11,9 @@
       exports write it: empty strings are nulls, booleans 'true'/'1'/'false'/'0',
       timestamps as ISO 8601 (an explicit offset is converted to UTC), epoch
       seconds or milliseconds, or the strftime format of var
-      salesforce_timestamp_format; a text timestamp in any other shape stops
-      the compile with the table, column, a sample value and the var to set;
+      salesforce_timestamp_format (dates: salesforce_date_format, else the
+      timestamp format); a text value in any other shape stops the compile
+      with the table, column, a sample value and the var to set;
     - id columns (`id`, `*_id`): Salesforce's empty id (000000000000000AAA or
       000000000000000) is a null, and a 15-character id gets its 18-character
       form, so references match whichever form each extract carries;
@@ -45,7 +46,10 @@
         {%- endfor -%}
         {{ return('select ' ~ typed_nulls | join(', ') ~ ' where 1 = 0') }}
     {%- endif -%}
-    {%- set timestamp_format = var('salesforce_timestamp_format', none) -%}
+    {%- set formats = {
+        'timestamp': var('salesforce_timestamp_format', none),
+        'date': var('salesforce_date_format', none) or var('salesforce_timestamp_format', none),
+    } -%}
     {%- set expressions = [] -%}
     {%- for column in contract -%}
         {%- set key = salesforce_raw_column_key(column.name, raw_columns) -%}
@@ -58,10 +62,10 @@
             {%- do expressions.append('cast(null as ' ~ salesforce_type(column.data_type) ~ ')') -%}
         {%- else -%}
             {%- set raw_column = raw_columns[key] -%}
-            {%- if column.data_type in ['timestamp', 'date'] and raw_column.is_string() and not timestamp_format -%}
-                {%- do salesforce_check_text_timestamps(relation, raw_column) -%}
+            {%- if column.data_type in formats and raw_column.is_string() and not formats[column.data_type] -%}
+                {%- do salesforce_check_text_timestamps(relation, raw_column, column.data_type) -%}
             {%- endif -%}
-            {%- do expressions.append(salesforce_conformed_column(column, raw_column, timestamp_format)) -%}
+            {%- do expressions.append(salesforce_conformed_column(column, raw_column, formats.get(column.data_type))) -%}
         {%- endif -%}
     {%- endfor -%}
     {%- set select_list = [] -%}
@@ -268,7 +272,7 @@
     ISO 8601 nor epoch digits, and no format var is set: a cast would fail with
     the value but without the table, the column or the way out.
 -#}
-{% macro salesforce_check_text_timestamps(relation, raw_column) %}
+{% macro salesforce_check_text_timestamps(relation, raw_column, data_type='timestamp') %}
     {%- set trimmed = 'trim(' ~ adapter.quote(raw_column.name) ~ ')' -%}
     {%- set sample_query -%}
         select {{ trimmed }} as sample_value
@@ -283,9 +287,10 @@
     {%- if samples.rows | length > 0 -%}
         {{ exceptions.raise_compiler_error(
             "Raw table " ~ relation ~ ", column " ~ raw_column.name ~ ": the value '" ~ samples.rows[0][0]
-            ~ "' is neither an ISO 8601 timestamp nor epoch seconds or milliseconds. Set the var "
-            ~ "salesforce_timestamp_format to its strftime format, for example "
-            ~ "--vars '{salesforce_timestamp_format: \"%m/%d/%y %I:%M %p\"}'."
+            ~ "' is neither an ISO 8601 " ~ data_type ~ " nor epoch seconds or milliseconds. Set the var "
+            ~ "salesforce_" ~ data_type ~ "_format to its strftime format, for example "
+            ~ "--vars '{salesforce_" ~ data_type ~ "_format: \""
+            ~ ('%m/%d/%y %I:%M %p' if data_type == 'timestamp' else '%m/%d/%Y') ~ "\"}'."
         ) }}
     {%- endif -%}
 {% endmacro %}

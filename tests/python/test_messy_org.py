@@ -271,6 +271,25 @@ def test_unknown_text_timestamp_names_the_column_and_the_var(tmp_path: Path) -> 
     assert created[L1] == dt.datetime(2026, 1, 5, 9, 0)  # ISO values still read as ISO
 
 
+def test_unknown_text_date_names_the_date_format_var(tmp_path: Path) -> None:
+    csv_dir = tmp_path / "csv"
+    shutil.copytree(FIXTURE_DIR, csv_dir)
+    lead_csv = csv_dir / "lead.csv"
+    lead_csv.write_text(lead_csv.read_text().replace("true,2026-01-20,", "true,01/20/2026,"))
+    database = tmp_path / "us_dates.duckdb"
+    load_fixture(database, csv_dir)
+    select = ["run", "--select", "base_salesforce__lead", "stg_salesforce__leads"]
+    failed = run_dbt(select, database, tmp_path)
+    assert failed.returncode != 0
+    assert "ConvertedDate" in failed.output and "'01/20/2026'" in failed.output
+    assert "salesforce_date_format" in failed.output
+    fixed = run_dbt(select, database, tmp_path, {"salesforce_date_format": "%m/%d/%Y"})
+    assert fixed.returncode == 0, fixed.output[-6000:]
+    converted = dict(query(database, "select lead_id, converted_date from stg_salesforce__leads"))
+    assert converted[L1] == dt.date(2026, 1, 20)
+    assert converted[L4] == dt.date(2026, 2, 12)  # ISO dates still read as ISO
+
+
 def test_epoch_text_and_empty_list_vars(tmp_path: Path) -> None:
     database = tmp_path / "text_epochs.duckdb"
     load_fixture(database, typed_task_epochs=False)
