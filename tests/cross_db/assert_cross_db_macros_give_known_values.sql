@@ -43,6 +43,18 @@ instants as (
         cast('2024-03-01 18:00:00' as {{ dbt.type_timestamp() }}) as ended_at
 ),
 
+text_booleans as (
+    select 'true' as raw_value
+    union all
+    select '1' as raw_value
+    union all
+    select 'FALSE' as raw_value
+    union all
+    select '0' as raw_value
+    union all
+    select '' as raw_value
+),
+
 checks as (
     -- 2024 is a leap year: 27, 28, 29 February, 1 and 2 March
     select
@@ -130,13 +142,19 @@ checks as (
 
     union all
 
+    -- from a column, not literals: Postgres folds a constant cast('' as boolean) in the unused branch
     select
         'salesforce_text_to_boolean' as check_name,
-        {{ salesforce_text_to_boolean("'true'") }}
-        and {{ salesforce_text_to_boolean("'1'") }}
-        and not {{ salesforce_text_to_boolean("'FALSE'") }}
-        and not {{ salesforce_text_to_boolean("'0'") }}
-        and {{ salesforce_text_to_boolean("''") }} is null as is_ok
+        parsed_booleans.true_count = 2
+        and parsed_booleans.false_count = 2
+        and parsed_booleans.null_count = 1 as is_ok
+    from (
+        select
+            count(case when {{ salesforce_text_to_boolean('raw_value') }} then 1 end) as true_count,
+            count(case when not {{ salesforce_text_to_boolean('raw_value') }} then 1 end) as false_count,
+            count(case when {{ salesforce_text_to_boolean('raw_value') }} is null then 1 end) as null_count
+        from text_booleans
+    ) as parsed_booleans
 
     union all
 
