@@ -9,14 +9,23 @@ are of raw rows as loaded: soft-deleted and re-synced copies included.
 With --write-seeds DIR it also writes draft copies of the mapping seeds with the
 unmapped values appended, and DIR/REVIEW.md listing every added row.
 
-Exit code 0 after a report, whatever it found; 2 when the database cannot be opened,
-the schema holds no tables, or neither a lead nor a contact table is there.
+The raw tables are read from a DuckDB file (--duckdb FILE) or, with --target postgres, from
+the Postgres database of profiles.yml's `postgres` output, through the same variables and
+defaults: DBT_POSTGRES_HOST (localhost), DBT_POSTGRES_PORT (5432), DBT_POSTGRES_USER
+(postgres), DBT_POSTGRES_PASSWORD (empty: libpq's PGPASSWORD or ~/.pgpass then apply) and
+DBT_POSTGRES_DBNAME (revenue_funnel). Either way the connection is read-only (on Postgres, one
+read-only transaction) and nothing is ever written to the database.
+
+Exit code 0 after a report, whatever it found; 2 when the arguments are wrong, the database
+cannot be opened, the schema holds no tables, or neither a lead nor a contact table is there.
 
 Examples:
     python scripts/inspect_crm.py --duckdb revenue_funnel.duckdb
     python scripts/inspect_crm.py --duckdb raw.duckdb --schema sfdc --write-seeds build/draft_seeds
     python scripts/inspect_crm.py --duckdb raw.duckdb \\
         --vars "{salesforce_timestamp_format: '%m/%d/%y %I:%M %p'}"
+    DBT_POSTGRES_HOST=db.internal DBT_POSTGRES_DBNAME=warehouse \\
+        python scripts/inspect_crm.py --target postgres --schema salesforce
 """
 
 from __future__ import annotations
@@ -25,6 +34,7 @@ import argparse
 import csv
 import datetime as dt
 import io
+import os
 import re
 import sys
 from dataclasses import dataclass, field
@@ -111,6 +121,7 @@ RULE_SEED = "milestone_rules.csv"
 ROLE_SEED = "user_role_departments.csv"
 HISTORY_SEED = "user_department_history.csv"
 UNASSIGNED = "Unassigned"
+TARGETS = ("duckdb", "postgres")
 
 
 class InspectError(Exception):
@@ -164,18 +175,109 @@ def listed(items: list[str], limit: int = LISTED_IDS) -> str:
     return ", ".join(items[:limit]) + (", ..." if len(items) > limit else "")
 
 
-# --- the engine: every query goes through DuckDBEngine.query -------------------------------------
+# --- the engines: every query goes through Engine.query ---------------------------------------------
 
 
-class DuckDBEngine:
-    """A read-only DuckDB file. Another engine needs the same methods: `query` runs SQL and
-    returns rows; the others only build SQL text for what differs between dialects."""
+class Engine:
+    """A read-only connection. `query` runs SQL and returns rows; the other methods only build
+    SQL text, for what differs between dialects (DuckDBEngine, PostgresEngine)."""
+
+    label = ""
+    #: What holds the schemas, for messages ("schemas in the file: ...").
+    container = ""
+    #: The database as the report's header names it.
+    source = ""
+
+    def query(self, sql: str) -> list[tuple]:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+    # dialect: the same on both ---------------------------------------------------------------
+    @staticmethod
+    def ident(name: str) -> str:
+        return '"' + name.replace('"', '""') + '"'
+
+    def relation(self, schema: str, table: str) -> str:
+        return f"{self.ident(schema)}.{self.ident(table)}"
+
+    def id_key(self, text_expr: str) -> str:
+        """An id as staging keys it: null when empty, a 15-character id in its 18-character form."""
+        empties = ", ".join(sql_literal(v) for v in (*EMPTY_IDS, ""))
+        return (
+            f"case when {text_expr} in ({empties}) then null "
+            f"when length({text_expr}) = 15 then {text_expr} || {self.id_checksum(text_expr)} "
+            f"else {text_expr} end"
+        )
+
+    # dialect: each engine's own (see DuckDBEngine for what each returns) ----------------------
+    @staticmethod
+    def text(expr: str) -> str:
+        raise NotImplementedError
+
+    @staticmethod
+    def catalog_tables_sql(schema: str) -> str:
+        raise NotImplementedError
+
+    @staticmethod
+    def catalog_columns_sql(schema: str) -> str:
+        raise NotImplementedError
+
+    @staticmethod
+    def catalog_schemas_sql() -> str:
+        raise NotImplementedError
+
+    @staticmethod
+    def iso_timestamp(text_expr: str) -> str:
+        raise NotImplementedError
+
+    @staticmethod
+    def is_digits(text_expr: str) -> str:
+        raise NotImplementedError
+
+    @staticmethod
+    def is_epoch_milliseconds(trimmed_expr: str) -> str:
+        raise NotImplementedError
+
+    @staticmethod
+    def epoch_timestamp(number_expr: str) -> str:
+        raise NotImplementedError
+
+    @staticmethod
+    def format_timestamp(text_expr: str, fmt: str) -> str:
+        raise NotImplementedError
+
+    @staticmethod
+    def native_timestamp(expr: str) -> str:
+        raise NotImplementedError
+
+    @staticmethod
+    def id_checksum(text_expr: str) -> str:
+        raise NotImplementedError
+
+    def timestamp_format_problem(self, fmt: str) -> str | None:
+        """Why this engine cannot read var salesforce_timestamp_format (every such value is then
+        unreadable), or None."""
+        return None
+
+    @staticmethod
+    def order_text(position: int, expr: str) -> str:
+        """ORDER BY item for the text select item `position` (whose expression is `expr`), in
+        code point order."""
+        return str(position)
+
+
+class DuckDBEngine(Engine):
+    """A read-only DuckDB file."""
 
     label = "duckdb"
+    container = "file"
 
     def __init__(self, path: Path) -> None:
         import duckdb
 
+        self.source = str(path)
         if not path.is_file():
             raise InspectError(f"cannot open {path}: no such file")
         try:
@@ -192,13 +294,6 @@ class DuckDBEngine:
         self._con.close()
 
     # dialect ---------------------------------------------------------------------------------
-    @staticmethod
-    def ident(name: str) -> str:
-        return '"' + name.replace('"', '""') + '"'
-
-    def relation(self, schema: str, table: str) -> str:
-        return f"{self.ident(schema)}.{self.ident(table)}"
-
     @staticmethod
     def text(expr: str) -> str:
         return f"cast({expr} as varchar)"
@@ -235,6 +330,11 @@ class DuckDBEngine:
         return f"regexp_full_match(trim({text_expr}), '[0-9]+')"
 
     @staticmethod
+    def is_epoch_milliseconds(trimmed_expr: str) -> str:
+        """Whether trimmed digits text is epoch milliseconds rather than seconds."""
+        return f"cast({trimmed_expr} as double) >= {EPOCH_MILLISECONDS_FROM}"
+
+    @staticmethod
     def epoch_timestamp(number_expr: str) -> str:
         """Epoch seconds, or milliseconds from 1e11 on (year 5138 in seconds), as UTC."""
         value = f"cast({number_expr} as double)"
@@ -262,14 +362,297 @@ class DuckDBEngine:
             blocks.append(f"substr('{CHECKSUM_ALPHABET}', 1 + cast('0b0' || reverse({bits}) as integer), 1)")
         return " || ".join(blocks)
 
-    def id_key(self, text_expr: str) -> str:
-        """An id as staging keys it: null when empty, a 15-character id in its 18-character form."""
-        empties = ", ".join(sql_literal(v) for v in (*EMPTY_IDS, ""))
-        return (
-            f"case when {text_expr} in ({empties}) then null "
-            f"when length({text_expr}) = 15 then {text_expr} || {self.id_checksum(text_expr)} "
-            f"else {text_expr} end"
+
+#: The connection of the `postgres` output of profiles.yml: (libpq keyword, variable, default).
+POSTGRES_CONNECTION = (
+    ("host", "DBT_POSTGRES_HOST", "localhost"),
+    ("port", "DBT_POSTGRES_PORT", "5432"),
+    ("user", "DBT_POSTGRES_USER", "postgres"),
+    ("password", "DBT_POSTGRES_PASSWORD", ""),
+    ("dbname", "DBT_POSTGRES_DBNAME", "revenue_funnel"),
+)
+
+#: strftime directive -> (to_timestamp pattern, regex of the text it reads, field). The patterns
+#: are those of macro postgres__salesforce_parse_timestamp; each regex has one group and accepts
+#: only text to_timestamp reads without an error (the day of the month is checked apart).
+MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+MONTH_REGEX = "(" + "|".join("".join(f"[{c.upper()}{c}]" for c in month) for month in MONTHS) + ")"
+POSTGRES_FORMAT_CODES: dict[str, tuple[str, str, str]] = {
+    "%Y": ("YYYY", "([0-9]{4})", "year"),
+    "%y": ("YY", "([0-9]{2})", "year2"),
+    "%m": ("FMMM", "(0?[1-9]|1[0-2])", "month"),
+    "%d": ("FMDD", "(0?[1-9]|[12][0-9]|3[01])", "day"),
+    "%H": ("FMHH24", "([01]?[0-9]|2[0-3])", ""),
+    "%I": ("FMHH12", "(0?[1-9]|1[0-2])", ""),
+    "%M": ("MI", "([0-5]?[0-9])", ""),
+    "%S": ("SS", "([0-5]?[0-9])", ""),
+    "%p": ("AM", "([AaPp][Mm])", ""),
+    "%b": ("Mon", MONTH_REGEX, "month_name"),
+    "%f": ("US", "([0-9]{1,6})", ""),
+}
+#: Read by to_timestamp as far as the digits go ("fill mode", US): a number right after one of
+#: these cannot be told apart from it.
+POSTGRES_GREEDY_CODES = ("%m", "%d", "%H", "%I", "%f")
+POSTGRES_DIGIT_CODES = ("%Y", "%y", "%m", "%d", "%H", "%I", "%M", "%S", "%f")
+POSTGRES_REGEX_SPECIAL = frozenset("\\^$.|?*+()[]{}")
+#: ISO 8601 text that a Postgres cast to timestamptz reads (and DuckDB's too): a date, then
+#: optionally a time (T or spaces), then optionally Z, ' UTC' or an offset. The year and the
+#: day of the month are checked apart.
+POSTGRES_ISO_REGEX = (
+    "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])"
+    "((T| +)(([01]?[0-9]|2[0-3]):[0-5]?[0-9](:[0-5]?[0-9](\\.[0-9]*)?)?|24:00(:00(\\.0*)?)?)"
+    "(Z| UTC|[+-](0[0-9]|1[0-5])(:?[0-5][0-9])?)?)?$"
+)
+
+
+def days_in_month(year: str, month: str) -> str:
+    """SQL: the number of days of a month, from integer expressions (no function that can fail)."""
+    leap = f"(({year}) % 4 = 0 and ({year}) % 100 <> 0 or ({year}) % 400 = 0)"
+    return (
+        f"case when ({month}) = 2 then case when {leap} then 29 else 28 end "
+        f"when ({month}) in (4, 6, 9, 11) then 30 else 31 end"
+    )
+
+
+@dataclass
+class PostgresFormat:
+    """var salesforce_timestamp_format as Postgres reads it."""
+
+    pattern: str = ""  # to_timestamp's
+    regex: str = ""  # of the text it reads
+    fields: dict[str, int] = field(default_factory=dict)  # year, year2, month, month_name, day -> group
+    problem: str | None = None  # why Postgres cannot read it
+
+
+def postgres_format(fmt: str) -> PostgresFormat:
+    """Translates a strftime format as the Postgres build does (each directive replaced), with
+    the letters of the literal text double-quoted so that none is read as a pattern (D, AM...)."""
+    result = PostgresFormat()
+    if any(ch in fmt for ch in "'\"\\"):
+        result.problem = "it must not contain quotes or backslashes"
+        return result
+    tokens = re.findall(r"%.?|[^%]+", fmt, flags=re.DOTALL)
+    pattern, regex, groups = [], ["^"], 0
+    for i, token in enumerate(tokens):
+        following = tokens[i + 1] if i + 1 < len(tokens) else ""
+        digit_follows = following in POSTGRES_DIGIT_CODES or following[:1].isdigit()
+        if not token.startswith("%"):
+            for run in re.findall(r"[^\W\d_]+|[\W\d_]+", token):
+                if run[0].isalpha():  # letters could read as patterns (D, AM, Y...): a quoted literal
+                    pattern.append(f'"{run}"')
+                    regex.append(run)
+                else:
+                    pattern.append(run)
+                    regex += [
+                        " +" if ch == " " else "\\" + ch if ch in POSTGRES_REGEX_SPECIAL else ch for ch in run
+                    ]
+            continue
+        if token not in POSTGRES_FORMAT_CODES:
+            result.problem = f"Postgres does not read {token} (only {' '.join(POSTGRES_FORMAT_CODES)})"
+            return result
+        if token in POSTGRES_GREEDY_CODES and digit_follows:
+            result.problem = (
+                f"on Postgres, {token} right before {following[:2]} cannot be read "
+                "(to_timestamp reads its digits as far as they go)"
+            )
+            return result
+        code, code_regex, name = POSTGRES_FORMAT_CODES[token]
+        if token in ("%M", "%S") and digit_follows:
+            code_regex = "([0-5][0-9])"  # to_timestamp reads two digits then
+        pattern.append(code)
+        regex.append(code_regex)
+        groups += 1
+        if name:
+            result.fields.setdefault(name, groups)
+    if not {"year", "year2"} & set(result.fields):
+        result.problem = (
+            "on Postgres, a format without %Y or %y cannot be read (to_timestamp has no default year)"
         )
+        return result
+    result.pattern, result.regex = "".join(pattern), "".join(regex) + "$"
+    return result
+
+
+class PostgresEngine(Engine):
+    """A Postgres database, read in one read-only transaction (one snapshot). The connection is
+    the one of profiles.yml's `postgres` output: the DBT_POSTGRES_* variables, same defaults."""
+
+    label = "postgres"
+    container = "database"
+
+    def __init__(self, environ: dict[str, str] | None = None) -> None:
+        import psycopg2
+
+        env = os.environ if environ is None else environ
+        settings = {key: env.get(variable, default) for key, variable, default in POSTGRES_CONNECTION}
+        if not settings["port"].isdigit():
+            raise InspectError(f"DBT_POSTGRES_PORT must be a port number, not {settings['port']!r}")
+        self.source = (
+            f"postgresql://{settings['user']}@{settings['host']}:{settings['port']}/{settings['dbname']}"
+        )
+        try:
+            self._con = psycopg2.connect(
+                **{k: v for k, v in settings.items() if v != ""},
+                connect_timeout=10,
+                application_name="inspect_crm",
+            )
+        except psycopg2.Error as exc:
+            raise InspectError(f"cannot connect to {self.source}: {str(exc).strip()}") from exc
+        try:
+            self._con.set_session(readonly=True, isolation_level="REPEATABLE READ")
+            # Text timestamps without an offset are UTC (the contract), and to_timestamp reads
+            # its text in the session time zone.
+            self.query("set time zone 'UTC'")
+        except psycopg2.Error as exc:
+            self._con.close()
+            raise InspectError(f"cannot open a read-only transaction on {self.source}: {exc}") from exc
+
+    def query(self, sql: str) -> list[tuple]:
+        with self._con.cursor() as cursor:
+            cursor.execute(sql)
+            return cursor.fetchall() if cursor.description is not None else []
+
+    def close(self) -> None:
+        if not self._con.closed:
+            self._con.rollback()
+            self._con.close()
+
+    # dialect ---------------------------------------------------------------------------------
+    @staticmethod
+    def text(expr: str) -> str:
+        return f"cast({expr} as text)"
+
+    @staticmethod
+    def catalog_tables_sql(schema: str) -> str:
+        # Postgres names are case-sensitive (quoted): the schema is matched as written.
+        return (
+            "select table_name from information_schema.tables where table_catalog = current_database() "
+            f'and table_schema = {sql_literal(schema)} order by table_name collate "C"'
+        )
+
+    @staticmethod
+    def catalog_columns_sql(schema: str) -> str:
+        return (
+            "select table_name, column_name, "
+            "case when data_type = 'USER-DEFINED' then udt_name else data_type end "
+            "from information_schema.columns where table_catalog = current_database() "
+            f"and table_schema = {sql_literal(schema)} order by table_name, ordinal_position"
+        )
+
+    @staticmethod
+    def catalog_schemas_sql() -> str:
+        return (
+            "select schema_name from information_schema.schemata "
+            "where schema_name <> 'information_schema' and schema_name not like 'pg\\_%' "
+            'order by schema_name collate "C"'
+        )
+
+    @staticmethod
+    def iso_timestamp(text_expr: str) -> str:
+        """Text cast to a UTC timestamp (an explicit offset converted; without one, the session's
+        UTC); null when it does not cast. Postgres has no try_cast: only text POSTGRES_ISO_REGEX
+        accepts, with a day that the month has and a year from 0002 on (0001 with an offset can
+        fall before year 1), is cast; nested cases, so nothing is cast before it is checked."""
+        trimmed = f"trim({text_expr})"
+        year, month, day = (
+            f"cast(substr({trimmed}, {start}, {n}) as integer)" for start, n in ((1, 4), (6, 2), (9, 2))
+        )
+        return (
+            f"case when {trimmed} ~ {sql_literal(POSTGRES_ISO_REGEX)} then "
+            f"case when {year} >= 2 and {day} <= {days_in_month(year, month)} then "
+            f"cast({trimmed} as timestamptz) at time zone 'UTC' end end"
+        )
+
+    @staticmethod
+    def is_digits(text_expr: str) -> str:
+        return f"(trim({text_expr}) ~ '^[0-9]+$')"
+
+    @staticmethod
+    def is_epoch_milliseconds(trimmed_expr: str) -> str:
+        return (
+            f"(case when {trimmed_expr} ~ '^[0-9]+$' "
+            f"then cast({trimmed_expr} as numeric) >= {EPOCH_MILLISECONDS_FROM} end)"
+        )
+
+    @staticmethod
+    def epoch_timestamp(number_expr: str) -> str:
+        """Epoch seconds, or milliseconds from 1e11 on, as UTC; null out of Postgres's range
+        (the value is clamped as numeric first, so any number of digits casts)."""
+        value = f"least(greatest(cast({number_expr} as numeric), -1e16), 1e16)"
+        return (
+            f"(case when {value} >= {EPOCH_MILLISECONDS_FROM} and {value} < 9e15 "
+            f"then to_timestamp(cast({value} / 1000 as double precision)) "
+            f"when {value} < {EPOCH_MILLISECONDS_FROM} and {value} > -2e11 "
+            f"then to_timestamp(cast({value} as double precision)) end at time zone 'UTC')"
+        )
+
+    def timestamp_format_problem(self, fmt: str) -> str | None:
+        return postgres_format(fmt).problem
+
+    @staticmethod
+    def format_timestamp(text_expr: str, fmt: str) -> str:
+        """to_timestamp with the translated format, for text its regex accepts and whose day
+        the month has; null otherwise (to_timestamp fails where strptime gives null)."""
+        spec = postgres_format(fmt)
+        if spec.problem:
+            return "cast(null as timestamp)"
+        trimmed = f"trim({text_expr})"
+
+        def group(name: str) -> str:
+            return f"(regexp_match({trimmed}, {sql_literal(spec.regex)}))[{spec.fields[name]}]"
+
+        checks = []
+        if "year" in spec.fields:
+            year = f"cast({group('year')} as integer)"
+            checks.append(f"{year} >= 1")
+        else:  # to_timestamp's YY: the year nearest to 2020
+            two = f"cast({group('year2')} as integer)"
+            year = f"({two} + case when {two} < 70 then 2000 else 1900 end)"
+        if "month" in spec.fields:
+            month = f"cast({group('month')} as integer)"
+        elif "month_name" in spec.fields:
+            month = f"(strpos('janfebmaraprmayjunjulaugsepoctnovdec', lower({group('month_name')})) + 2) / 3"
+        else:
+            month = "1"
+        if "day" in spec.fields:
+            checks.append(f"cast({group('day')} as integer) <= {days_in_month(year, month)}")
+        valid = " and ".join(checks) or "true"
+        return (
+            f"case when {trimmed} ~ {sql_literal(spec.regex)} then case when {valid} then "
+            f"cast(to_timestamp({trimmed}, {sql_literal(spec.pattern)}) as timestamp) end end"
+        )
+
+    @staticmethod
+    def native_timestamp(expr: str) -> str:
+        # timestamptz: to the session time zone, UTC
+        return f"cast({expr} as timestamp)"
+
+    @staticmethod
+    def id_checksum(text_expr: str) -> str:
+        """As DuckDBEngine.id_checksum, with substring/upper/lower (as macro salesforce_id)."""
+        blocks = []
+        for block in range(3):
+            bits = []
+            for position in range(5):
+                ch = f"substring({text_expr}, {block * 5 + position + 1}, 1)"
+                is_upper = f"upper({ch}) = {ch} and lower({ch}) <> {ch}"
+                bits.append(f"case when {is_upper} then {2**position} else 0 end")
+            blocks.append(f"substring('{CHECKSUM_ALPHABET}', 1 + {' + '.join(bits)}, 1)")
+        return " || ".join(blocks)
+
+    @staticmethod
+    def order_text(position: int, expr: str) -> str:
+        # the database's collation may not be code point order (DuckDB's)
+        return f'{expr} collate "C"'
+
+
+def open_engine(args: argparse.Namespace) -> Engine:
+    problem = args_problem(args)
+    if problem:
+        raise InspectError(problem)
+    if args.target == "postgres":
+        return PostgresEngine()
+    return DuckDBEngine(args.duckdb)
 
 
 # --- inputs: contract, vars, seeds ----------------------------------------------------------------
@@ -393,7 +776,7 @@ class Org:
 
     def __init__(
         self,
-        engine: DuckDBEngine,
+        engine: Engine,
         schema: str,
         contract: dict[str, tuple[Column, ...]],
         load_columns: tuple[str, ...],
@@ -408,23 +791,18 @@ class Org:
         if not tables:
             schemas = [r[0] for r in engine.query(engine.catalog_schemas_sql())]
             raise InspectError(
-                f"schema {schema!r} has no tables (schemas in the file: {', '.join(schemas) or 'none'}); "
+                f"schema {schema!r} has no tables "
+                f"(schemas in the {engine.container}: {', '.join(schemas) or 'none'}); "
                 "pass --schema or set the var salesforce_schema"
             )
         columns: dict[str, list[tuple[str, str]]] = {}
         for table, column, dtype in engine.query(engine.catalog_columns_sql(schema)):
             columns.setdefault(table, []).append((column, str(dtype)))
-        by_lower = {t.lower(): t for t in tables}
         self.tables: dict[str, RawTable] = {}
-        self.near_misses: dict[str, str] = {}
         used: set[str] = set()
         for name in contract:
-            raw = by_lower.get(name.lower())
+            raw = raw_table_name(name, tables)
             if raw is None:
-                near = [t for t in tables if column_key(t) == column_key(name)]
-                if near:
-                    self.near_misses[name] = near[0]
-                    used.add(near[0])
                 continue
             used.add(raw)
             if name in forced_absent or not columns.get(raw):
@@ -447,6 +825,9 @@ class Org:
 
     def get(self, name: str) -> RawTable | None:
         return self.tables.get(name)
+
+    def order_text(self, position: int, expr: str) -> str:
+        return self.engine.order_text(position, expr)
 
     def has(self, table: str, column: str) -> bool:
         raw = self.tables.get(table)
@@ -473,6 +854,21 @@ class Org:
 
     def query(self, sql: str) -> list[tuple]:
         return self.engine.query(sql)
+
+
+def raw_table_name(name: str, tables: list[str]) -> str | None:
+    """The raw table staging reads for a contract table (macro salesforce_raw_relation): the
+    table of that name (on Postgres, where names are case-sensitive, as written first), else
+    the first one equal to it ignoring case and underscores (UserRole for user_role)."""
+    for matches in (
+        lambda t: t == name,
+        lambda t: t.lower() == name.lower(),
+        lambda t: column_key(t) == column_key(name),
+    ):
+        found = next((t for t in tables if matches(t)), None)
+        if found is not None:
+            return found
+    return None
 
 
 # --- the report -------------------------------------------------------------------------------------
@@ -563,7 +959,7 @@ def analyse_time_column(org: Org, table: RawTable, column: str, fmt: str | None)
     iso_shaped = f"{trimmed} like '____-__-__%'"
     iso = engine.iso_timestamp(text)
     formatted = engine.format_timestamp(text, fmt) if fmt else "cast(null as timestamp)"
-    ms = f"cast({trimmed} as double) >= {EPOCH_MILLISECONDS_FROM}"
+    ms = engine.is_epoch_milliseconds(trimmed)
     kinds = {
         "epoch seconds": f"{digits} and not {ms}",
         "epoch milliseconds": f"{digits} and {ms}",
@@ -621,18 +1017,28 @@ def analyse_time_columns(org: Org, fmt: str | None) -> dict[tuple[str, str], Tim
     return found
 
 
-def timestamps_section(report: Report, stamps: dict[tuple[str, str], TimeColumn], fmt: str | None) -> None:
+def timestamps_section(
+    report: Report,
+    stamps: dict[tuple[str, str], TimeColumn],
+    fmt: str | None,
+    format_problem: str | None = None,
+) -> None:
+    """`format_problem`: why the engine cannot read fmt at all (Engine.timestamp_format_problem)."""
     lines = report.section("Timestamps and dates")
     for (table, column), info in stamps.items():
         lines.append(f'{table}.{column} (raw "{info.raw_name}", {info.raw_type}): {info.description}')
+    cannot = f" ({format_problem})" if format_problem else ""
     if fmt:
-        lines.append(f"var salesforce_timestamp_format: {fmt!r}")
+        unread = f": reads no value{cannot}" if cannot else ""
+        lines.append(f"var salesforce_timestamp_format: {fmt!r}{unread}")
     not_iso = [i for i in stamps.values() if i.not_iso_sample is not None]
     bad_iso = [i for i in stamps.values() if i.bad_iso_sample is not None]
     if not_iso:
         columns = ", ".join(f"{i.table}.{i.column} (sample {i.not_iso_sample!r})" for i in not_iso)
         if fmt:
-            report.action(f"var salesforce_timestamp_format {fmt!r} does not parse every value of {columns}")
+            report.action(
+                f"var salesforce_timestamp_format {fmt!r} does not parse every value of {columns}{cannot}"
+            )
         else:
             report.action(
                 "set var salesforce_timestamp_format (a strptime format, e.g. '%m/%d/%y %I:%M %p') "
@@ -676,14 +1082,8 @@ def tables_section(report: Report, org: Org, stamps: dict[tuple[str, str], TimeC
     for name, columns in org.contract.items():
         table = org.get(name)
         if table is None:
-            near = org.near_misses.get(name)
             if name in org.forced_absent:
                 lines.append(f"{name}: absent (listed in var salesforce_absent_tables)")
-            elif near:
-                lines.append(
-                    f'{name}: absent (raw table "{near}" differs only in underscores; dbt reads "{name}")'
-                )
-                report.action(f'rename raw table "{near}" to "{name}" (or create a view "{name}" on it)')
             else:
                 lines.append(
                     f"{name}: absent" + (" (lead or contact is required)" if name in PERSON_TABLES else "")
@@ -888,7 +1288,8 @@ def activities_section(report: Report, org: Org, seeds: Seeds) -> list[ZeroRule]
             expr = org.text(table, column)
             distinct = int(org.scalar(f"select count(distinct {expr}) from {org.rel(table)}") or 0)
             values = org.query(
-                f"select {expr}, count(*) from {org.rel(table)} group by 1 order by 2 desc, 1 nulls last "
+                f"select {expr}, count(*) from {org.rel(table)} group by 1 "
+                f"order by 2 desc, {org.order_text(1, expr)} nulls last "
                 f"limit {TOP_SUBJECTS if match_field == 'subject' else TOP_VALUES}"
             )
             shown = f" (top {len(values)} by count)" if distinct > len(values) else ""
@@ -1452,7 +1853,17 @@ def build_parser() -> argparse.ArgumentParser:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument(
-        "--duckdb", type=Path, required=True, help="DuckDB file holding the raw tables (opened read-only)"
+        "--target",
+        choices=TARGETS,
+        default="duckdb",
+        help="where the raw tables are: duckdb (--duckdb FILE) or postgres (the connection of "
+        "profiles.yml's postgres output: DBT_POSTGRES_HOST, _PORT, _USER, _PASSWORD, _DBNAME; "
+        "default duckdb)",
+    )
+    parser.add_argument(
+        "--duckdb",
+        type=Path,
+        help="DuckDB file holding the raw tables (opened read-only); required with --target duckdb",
     )
     parser.add_argument(
         "--schema", help="schema of the raw tables (default: var salesforce_schema, else salesforce)"
@@ -1477,6 +1888,19 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def args_problem(args: argparse.Namespace) -> str | None:
+    """What is wrong with the combination of --target and --duckdb, or None."""
+    target = getattr(args, "target", "duckdb")
+    if target == "postgres" and args.duckdb is not None:
+        return (
+            "--duckdb cannot be used with --target postgres "
+            "(the connection comes from the DBT_POSTGRES_* variables)"
+        )
+    if target == "duckdb" and args.duckdb is None:
+        return "--duckdb FILE is required (or --target postgres)"
+    return None
+
+
 def inspect(args: argparse.Namespace) -> str:
     project_dir = args.project_dir.resolve()
     variables = load_vars(project_dir, args.vars)
@@ -1485,7 +1909,7 @@ def inspect(args: argparse.Namespace) -> str:
     seeds_dir = args.seeds_dir or project_dir / "seeds"
     seeds = Seeds.load(seeds_dir)
     contract = load_contract_tables(args.contract or find_contract(project_dir))
-    engine = DuckDBEngine(args.duckdb)
+    engine = open_engine(args)
     try:
         org = Org(
             engine,
@@ -1497,14 +1921,14 @@ def inspect(args: argparse.Namespace) -> str:
         report = Report()
         report.header = [
             "Salesforce raw data inspection (scripts/inspect_crm.py)",
-            f"database: {args.duckdb} ({engine.label}, read-only), schema: {schema}",
+            f"database: {engine.source} ({engine.label}, read-only), schema: {schema}",
             f"seeds: {seeds_dir}",
             f"vars: as_of_date={show(variables.get('as_of_date'))}, salesforce_timestamp_format={show(fmt)}",
             "counts are of raw rows: soft-deleted and re-synced copies included",
         ]
         stamps = analyse_time_columns(org, fmt)
         tables_section(report, org, stamps)
-        timestamps_section(report, stamps, fmt)
+        timestamps_section(report, stamps, fmt, engine.timestamp_format_problem(fmt) if fmt else None)
         stages = stages_section(report, org, seeds)
         zero_rules = activities_section(report, org, seeds)
         roles = roles_section(report, org, seeds, var_bool(variables, "user_department_field_fallback", True))
@@ -1522,7 +1946,11 @@ def inspect(args: argparse.Namespace) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    problem = args_problem(args)
+    if problem:
+        parser.error(problem)
     try:
         text = inspect(args)
     except InspectError as exc:

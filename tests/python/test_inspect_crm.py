@@ -1,24 +1,35 @@
 """scripts/inspect_crm.py on a hand-made raw org (fixtures/inspect_org, loaded as all-text
-tables) and on demo data. No dbt runs here.
+tables) and on demo data, on DuckDB and on Postgres. No dbt runs here.
 
 The fixture mixes the API spelling (lead, task, user, record_type, opportunity_contact_role,
 currency_type) with the Fivetran snake spelling (account, contact, opportunity,
 opportunity_history, user_role); campaign, campaign_member, event and dated_conversion_rate
 are absent. Every expected count below is worked out by hand from those CSVs (see the
 comments) against the seeds pinned in this file, so edits to seeds/ do not move them.
+
+The Postgres tests (--target postgres) load the same CSVs into a Postgres database of their
+own (scripts/start_postgres.sh's server; the database is dropped at the end) and require the
+report of the DuckDB run, normalised only where the engines legitimately differ: the header
+naming the database and the raw column type names (Postgres `text`, DuckDB `VARCHAR`). A
+server that cannot be started is a failure; REVENUE_FUNNEL_SKIP_POSTGRES=1 skips them.
 """
 
 from __future__ import annotations
 
+import csv
 import os
+import re
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import closing
 from pathlib import Path
 
 import duckdb
 import inspect_crm
 import pytest
-from dbt_runner import PROJECT_DIR, load_csv_tables
+import yaml
+from dbt_runner import LOAD_RAW_POSTGRES, PROJECT_DIR, load_csv_tables, postgres_dsn, start_postgres
 
 SCRIPT = PROJECT_DIR / "scripts" / "inspect_crm.py"
 GENERATOR = PROJECT_DIR / "scripts" / "generate_demo_data.py"
@@ -543,3 +554,412 @@ def test_demo_data_without_dirt_has_nothing_to_configure(tmp_path: Path) -> None
     result = run_cli("--duckdb", database)
     assert result.returncode == 0, result.stderr
     assert result.stdout.endswith("\nNothing to configure.\n")
+
+
+# --- Postgres: the same reports -----------------------------------------------------------------
+
+needs_postgres = pytest.mark.skipif(
+    os.environ.get("REVENUE_FUNNEL_SKIP_POSTGRES") == "1", reason="REVENUE_FUNNEL_SKIP_POSTGRES=1"
+)
+#: The fixture loaded once more, into this schema, with tables named after their Salesforce objects.
+OBJECTS_SCHEMA = "salesforce_objects"
+OBJECT_NAMES = {
+    "user_role": "UserRole",
+    "opportunity_history": "OpportunityHistory",
+    "opportunity_contact_role": "OpportunityContactRole",
+    "record_type": "RecordType",
+}
+DEMO_SCHEMA = "demo"
+#: ICU's root collation sorts 'call' before 'Call': the report must not depend on it.
+ICU_COLLATION = "und-x-icu"
+SERVER_TIME_ZONE = "Asia/Tokyo"
+#: Postgres type names (information_schema) -> DuckDB's, for comparing the reports.
+DUCKDB_TYPE_NAMES = {"text": "VARCHAR", "timestamp without time zone": "TIMESTAMP", "date": "DATE"}
+#: --vars of the fixture runs compared between the engines.
+VARIANTS = {
+    "defaults": [],
+    "timestamp format": ["--vars", "{salesforce_timestamp_format: '%m/%d/%y %I:%M %p'}"],
+    "no load column": ["--vars", "{salesforce_loaded_at_columns: [_no_such_column]}"],
+    "absent table": ["--vars", "{salesforce_absent_tables: [opportunity_contact_role]}"],
+    "pinned as-of date": ["--vars", "{as_of_date: '2025-01-31'}"],
+    "no department fallback": ["--vars", "{user_department_field_fallback: false}"],
+}
+
+
+def quote_ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def load_csv_postgres(env: dict[str, str], csv_dir: Path, schema: str, names: dict[str, str]) -> None:
+    """Every CSV of csv_dir as an all-text table of `schema`, named as `names` says (else after the
+    file), with COPY: an unquoted empty field is null, as in DuckDB's read_csv. The columns sort
+    by ICU's collation where the server has it (as in many warehouses: not code point order)."""
+    import psycopg2
+
+    with closing(psycopg2.connect(postgres_dsn(env))) as con, con.cursor() as cursor:
+        cursor.execute(f"select count(*) from pg_collation where collname = '{ICU_COLLATION}'")
+        text_type = f"text collate {quote_ident(ICU_COLLATION)}" if cursor.fetchone()[0] else "text"
+        cursor.execute(f"create schema {quote_ident(schema)}")
+        for csv_file in sorted(csv_dir.glob("*.csv")):
+            table = f"{quote_ident(schema)}.{quote_ident(names.get(csv_file.stem, csv_file.stem))}"
+            with open(csv_file, encoding="utf-8", newline="") as fh:
+                columns = ", ".join(f"{quote_ident(c)} {text_type}" for c in next(csv.reader(fh)))
+                fh.seek(0)
+                cursor.execute(f"create table {table} ({columns})")
+                cursor.copy_expert(f"copy {table} from stdin with (format csv, header true)", fh)
+        con.commit()
+
+
+@pytest.fixture(scope="module")
+def postgres_env() -> Iterator[dict[str, str]]:
+    """A Postgres database of this module's own holding the fixture, in schema salesforce and
+    (tables named after the objects) in OBJECTS_SCHEMA; dropped at the end. Its sessions start
+    in time zone SERVER_TIME_ZONE: the inspector must read text timestamps as UTC regardless."""
+    import psycopg2
+
+    dbname = f"revenue_funnel_inspect_{os.getpid()}"
+    try:
+        env = start_postgres({"DBT_POSTGRES_DBNAME": dbname})
+    except subprocess.CalledProcessError as error:
+        pytest.fail(
+            "scripts/start_postgres.sh could not start Postgres (set REVENUE_FUNNEL_SKIP_POSTGRES=1 "
+            f"to skip these tests on purpose):\n{error.stderr}"
+        )
+    try:
+        with closing(psycopg2.connect(postgres_dsn(env))) as con, con.cursor() as cursor:
+            cursor.execute(f"alter database {quote_ident(dbname)} set timezone to '{SERVER_TIME_ZONE}'")
+            con.commit()
+        load_csv_postgres(env, FIXTURE_DIR, "salesforce", {})
+        load_csv_postgres(env, FIXTURE_DIR, OBJECTS_SCHEMA, OBJECT_NAMES)
+        yield env
+    finally:
+        con = psycopg2.connect(postgres_dsn(env, dbname="postgres"))
+        con.autocommit = True
+        with con.cursor() as cursor:
+            cursor.execute(f"drop database if exists {quote_ident(dbname)} with (force)")
+        con.close()
+
+
+@pytest.fixture(scope="module")
+def objects_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The fixture in a DuckDB file, schema OBJECTS_SCHEMA, tables named as OBJECT_NAMES says."""
+    database = tmp_path_factory.mktemp("inspect_objects") / "raw.duckdb"
+    load_csv_tables(database, FIXTURE_DIR, schema=OBJECTS_SCHEMA)
+    with duckdb.connect(str(database)) as con:
+        for table, name in OBJECT_NAMES.items():
+            con.execute(f"alter table {OBJECTS_SCHEMA}.{table} rename to {quote_ident(name)}")
+    return database
+
+
+def run_postgres(env: dict[str, str], *args: str | Path) -> str:
+    """The report of scripts/inspect_crm.py --target postgres on the database of `env`, in this process."""
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in env.items():
+            patch.setenv(name, value)
+        parsed = inspect_crm.build_parser().parse_args(["--target", "postgres", *map(str, args)])
+        return inspect_crm.inspect(parsed)
+
+
+def comparable(report: str, *paths: Path) -> list[str]:
+    """The report's lines with what legitimately differs between the engines normalised: the
+    header's database, the raw column type names, and `paths` (--write-seeds directories)."""
+    for path in paths:
+        report = report.replace(str(path), "<DIR>")
+    lines = []
+    for line in report.splitlines():
+        line = re.sub(r"^database: .* \((duckdb|postgres), read-only\)", "database: <database>", line)
+        line = re.sub(
+            r'(\(raw "[^"]*", )([^)]*)\)',
+            lambda m: m.group(1) + DUCKDB_TYPE_NAMES.get(m.group(2), m.group(2)) + ")",
+            line,
+        )
+        lines.append(line)
+    return lines
+
+
+def differences(duckdb_lines: list[str], postgres_lines: list[str]) -> list[str]:
+    """The lines of one report that the other lacks, for a readable assertion message."""
+    return [f"duckdb only: {line}" for line in duckdb_lines if line not in postgres_lines] + [
+        f"postgres only: {line}" for line in postgres_lines if line not in duckdb_lines
+    ]
+
+
+@needs_postgres
+@pytest.mark.parametrize("variant", list(VARIANTS))
+def test_postgres_report_is_the_duckdb_report(
+    variant: str, org_db: Path, seeds_dir: Path, postgres_env: dict[str, str]
+) -> None:
+    args = ["--seeds-dir", seeds_dir, *VARIANTS[variant]]
+    on_duckdb, on_postgres = comparable(run(org_db, *args)), comparable(run_postgres(postgres_env, *args))
+    assert on_postgres == on_duckdb, differences(on_duckdb, on_postgres)
+
+
+@needs_postgres
+def test_postgres_fixture_report(seeds_dir: Path, postgres_env: dict[str, str]) -> None:
+    """What the comparison above normalises, and the fixture's findings, checked directly."""
+    text = run_postgres(postgres_env, "--seeds-dir", seeds_dir)
+    assert actions(text) == FIXTURE_ACTIONS
+    report = sections(text)
+    database = f"postgresql://{postgres_env['DBT_POSTGRES_USER']}@{postgres_env['DBT_POSTGRES_HOST']}:"
+    database += f"{postgres_env['DBT_POSTGRES_PORT']}/{postgres_env['DBT_POSTGRES_DBNAME']}"
+    assert f"database: {database} (postgres, read-only), schema: salesforce" in report[""]
+    assert (
+        'lead.created_date (raw "CreatedDate", text): mixed text: 3 ISO, 1 NOT ISO '
+        "(NOT ISO sample '03/04/25 9:15 AM')"
+    ) in report["Timestamps and dates"]
+    # values ordered in code point order, as on DuckDB, whatever the column's collation
+    assert starting(report["Activities"], 'task.type "') == [
+        'task.type "Call": 1 row: rule 1 (handled)',
+        'task.type "Email": 1 row: rule 2 (handled)',
+        'task.type "LinkedIn": 1 row: no rule',
+        'task.type "call": 1 row: rule 1 (handled)',
+    ]
+
+
+@needs_postgres
+def test_postgres_write_seeds_are_the_duckdb_ones(
+    org_db: Path, seeds_dir: Path, postgres_env: dict[str, str], tmp_path: Path
+) -> None:
+    duckdb_out, postgres_out = tmp_path / "duckdb", tmp_path / "postgres"
+    on_duckdb = run(org_db, "--seeds-dir", seeds_dir, "--write-seeds", duckdb_out)
+    on_postgres = run_postgres(postgres_env, "--seeds-dir", seeds_dir, "--write-seeds", postgres_out)
+    assert comparable(on_postgres, postgres_out) == comparable(on_duckdb, duckdb_out)
+    written = sorted(path.name for path in postgres_out.iterdir())
+    assert written == sorted(path.name for path in duckdb_out.iterdir())
+    assert "REVIEW.md" in written
+    for name in written:
+        assert (postgres_out / name).read_bytes() == (duckdb_out / name).read_bytes(), name
+
+
+@needs_postgres
+def test_tables_named_after_the_objects_are_read(
+    org_db: Path, objects_db: Path, seeds_dir: Path, postgres_env: dict[str, str]
+) -> None:
+    """ "UserRole" (quoted, so case-sensitive on Postgres) is read for user_role, as staging does
+    (macro salesforce_raw_relation), on both engines: the report is the snake-named one but for
+    the raw names."""
+    args = ["--seeds-dir", seeds_dir, "--schema", OBJECTS_SCHEMA]
+    on_duckdb = comparable(run(objects_db, *args))
+    on_postgres = comparable(run_postgres(postgres_env, *args))
+    assert on_postgres == on_duckdb, differences(on_duckdb, on_postgres)
+    tables = sections("\n".join(on_postgres))["Tables"]
+    assert starting(tables, 'user_role: present, raw "UserRole", 4 rows, snake spelling')
+    assert starting(tables, 'opportunity_contact_role: present, raw "OpportunityContactRole", 1 row, API')
+    assert not starting(tables, "other raw tables")
+    snake_named = comparable(run(org_db, "--seeds-dir", seeds_dir))
+    renamed = []
+    for line in on_postgres:
+        for table, name in OBJECT_NAMES.items():
+            line = line.replace(f'raw "{name}"', f'raw "{table}"')
+        renamed.append(line.replace(f"schema: {OBJECTS_SCHEMA}", "schema: salesforce"))
+    assert renamed == snake_named
+
+
+@needs_postgres
+def test_postgres_demo_data_with_typed_columns(demo_db: Path, postgres_env: dict[str, str]) -> None:
+    """The demo data as scripts/load_raw_postgres.py copies it (timestamp, date, boolean and number
+    columns): the same report as on DuckDB."""
+    subprocess.run(
+        [
+            sys.executable,
+            str(LOAD_RAW_POSTGRES),
+            "--quiet",
+            "--duckdb",
+            str(demo_db),
+            "--schema",
+            DEMO_SCHEMA,
+        ],
+        env={**os.environ, **postgres_env},
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    on_postgres = comparable(run_postgres(postgres_env, "--schema", DEMO_SCHEMA))
+    on_duckdb = comparable(run(demo_db))
+    on_duckdb = [line.replace("schema: salesforce", f"schema: {DEMO_SCHEMA}") for line in on_duckdb]
+    assert on_postgres == on_duckdb, differences(on_duckdb, on_postgres)
+    assert 'lead.created_date (raw "created_date", TIMESTAMP): native' in on_postgres
+
+
+@needs_postgres
+def test_postgres_timestamp_format_postgres_cannot_read(
+    seeds_dir: Path, postgres_env: dict[str, str]
+) -> None:
+    """%Y%m%d reads on DuckDB, but to_timestamp's FMMM takes every digit: the report says why no
+    value is read (and the Postgres build, with the same translation, would fail on them)."""
+    text = run_postgres(
+        postgres_env, "--seeds-dir", seeds_dir, "--vars", "{salesforce_timestamp_format: '%Y%m%d'}"
+    )
+    why = "on Postgres, %m right before %d cannot be read (to_timestamp reads its digits as far as they go)"
+    assert (
+        f"var salesforce_timestamp_format: '%Y%m%d': reads no value ({why})"
+        in sections(text)["Timestamps and dates"]
+    )
+    assert actions(text)[0] == (
+        "var salesforce_timestamp_format '%Y%m%d' does not parse every value of lead.created_date "
+        f"(sample '03/04/25 9:15 AM') ({why})"
+    )
+
+
+#: Text timestamps read by both engines' SQL, and where they legitimately differ: value ->
+#: (expression, why). Everything else must agree, and nothing may fail on Postgres.
+PARSED_VALUES = (
+    "2025-01-02",
+    "2025-01-02 10:00",
+    "2025-01-02T10:00:00.123Z",
+    "2025-01-02T10:00:00.000+0900",
+    "2025-01-02 10:00:00+09",
+    "2025-01-02 10:00:00+09:30",
+    "2025-01-02 10:00:00-05",
+    "2025-01-02 10:00:00 UTC",
+    "2025-01-02  1:0:00",
+    "2025-01-02 24:00:00",
+    "2025-01-02 10:00:00 +09:00",
+    "2025-01-02t10:00:00z",
+    "2025-01-02 10:00:60",
+    "2025-01-02 25:00",
+    "2025-02-29",
+    "2024-02-29",
+    "1900-02-29",
+    "2025-04-31",
+    "2025-13-01",
+    "2025-01-02x",
+    "0000-01-01",
+    "2025-01-02 10:00:00 America/New_York",
+    "03/04/25 9:15 AM",
+    "3/4/25 9:15 pm",
+    "03/04/25  09:15 PM",
+    "02/29/24 9:15 AM",
+    "02/29/25 9:15 AM",
+    "13/04/25 9:15 AM",
+    "03/04/25 0:15 AM",
+    "03/04/25 9:15AM",
+    "03/04/2025 9:15 AM",
+    "01/01/69 1:00 AM",
+    "1739178000000",
+    "1739178000",
+    "99999999999999999999999999999999",
+    "junk",
+)
+PARSE_FORMATS = ("%m/%d/%y %I:%M %p", "%d %b %Y %H:%M:%S")
+KNOWN_DIFFERENCES = {
+    ("2025-01-02 10:00:00 America/New_York", "iso"): "a time zone name: not read on Postgres",
+    ("0000-01-01", "iso"): "year 0: Postgres has none (DuckDB reads it as 1 BC)",
+    ("01/01/69 1:00 AM", "%m/%d/%y %I:%M %p"): "%y 69: 2069 for to_timestamp's YY, 1969 for strptime",
+}
+
+
+@needs_postgres
+def test_postgres_parsing_agrees_with_duckdb(org_db: Path, postgres_env: dict[str, str]) -> None:
+    rows = ", ".join(f"({i}, {inspect_crm.sql_literal(v)})" for i, v in enumerate(PARSED_VALUES))
+    names = ("digits", "milliseconds", "epoch", "iso", *PARSE_FORMATS)
+
+    def parse(engine: inspect_crm.Engine) -> list[tuple]:
+        digits = engine.is_digits("v")
+        expressions = [
+            digits,
+            f"case when {digits} then {engine.is_epoch_milliseconds('trim(v)')} end",
+            f"case when {digits} then {engine.epoch_timestamp('trim(v)')} end",
+            engine.iso_timestamp("v"),
+            *(engine.format_timestamp("v", fmt) for fmt in PARSE_FORMATS),
+        ]
+        try:
+            return engine.query(f"select {', '.join(expressions)} from (values {rows}) t(i, v) order by i")
+        finally:
+            engine.close()
+
+    on_duckdb = parse(inspect_crm.DuckDBEngine(org_db))
+    on_postgres = parse(inspect_crm.PostgresEngine(postgres_env))
+    found = {}
+    for value, duckdb_row, postgres_row in zip(PARSED_VALUES, on_duckdb, on_postgres, strict=True):
+        for name, on_d, on_p in zip(names, duckdb_row, postgres_row, strict=True):
+            if on_d != on_p:
+                found[(value, name)] = f"duckdb {on_d}, postgres {on_p}"
+    assert set(found) == set(KNOWN_DIFFERENCES), found
+    # the fixture's own values
+    by_value = dict(zip(PARSED_VALUES, on_postgres, strict=True))
+    assert str(by_value["2025-01-02T10:00:00.000+0900"][3]) == "2025-01-02 01:00:00"
+    assert str(by_value["03/04/25 9:15 AM"][4]) == "2025-03-04 09:15:00"
+    assert str(by_value["1739178000000"][2]) == "2025-02-10 09:00:00"
+
+
+@needs_postgres
+def test_postgres_connection_is_read_only(postgres_env: dict[str, str]) -> None:
+    import psycopg2
+
+    engine = inspect_crm.PostgresEngine(postgres_env)
+    try:
+        with pytest.raises(psycopg2.errors.ReadOnlySqlTransaction):
+            engine.query("create table salesforce.inspector_wrote (a integer)")
+    finally:
+        engine.close()
+
+
+@needs_postgres
+def test_postgres_cli(seeds_dir: Path, postgres_env: dict[str, str]) -> None:
+    def run_target(*args: str | Path, **env: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [sys.executable, str(SCRIPT), "--target", "postgres", *map(str, args)],
+            capture_output=True,
+            text=True,
+            check=False,
+            env={**os.environ, **postgres_env, **env, "DO_NOT_TRACK": "1"},
+        )
+
+    ok = run_target("--seeds-dir", seeds_dir)
+    assert ok.returncode == 0, ok.stderr
+    assert ok.stdout.splitlines()[-1].startswith("6. add exchange rates for EUR")
+    wrong_schema = run_target("--schema", "sfdc")
+    assert wrong_schema.returncode == 2
+    listed = re.search(
+        r"schema 'sfdc' has no tables \(schemas in the database: ([^)]*)\)", wrong_schema.stderr
+    )
+    assert listed, wrong_schema.stderr
+    assert {"public", "salesforce", OBJECTS_SCHEMA} <= set(listed.group(1).split(", "))
+    # Postgres schema names are case-sensitive: SALESFORCE is not salesforce
+    assert run_target("--schema", "SALESFORCE").returncode == 2
+    no_database = run_target(DBT_POSTGRES_DBNAME="revenue_funnel_no_such_database")
+    assert no_database.returncode == 2
+    assert "cannot connect to postgresql://" in no_database.stderr
+    assert 'database "revenue_funnel_no_such_database" does not exist' in no_database.stderr
+
+
+# --- Postgres without a server --------------------------------------------------------------------
+
+
+def test_target_and_duckdb_arguments(org_db: Path) -> None:
+    both = run_cli("--target", "postgres", "--duckdb", org_db)
+    assert both.returncode == 2 and "--duckdb cannot be used with --target postgres" in both.stderr
+    neither = run_cli()
+    assert neither.returncode == 2 and "--duckdb FILE is required (or --target postgres)" in neither.stderr
+    explicit = run_cli("--target", "duckdb", "--duckdb", org_db)
+    assert explicit.returncode == 0, explicit.stderr
+
+
+def test_postgres_connection_follows_profiles_yml() -> None:
+    """The variables and defaults of the postgres output of profiles.yml, one by one."""
+    with open(PROJECT_DIR / "profiles.yml", encoding="utf-8") as fh:
+        output = yaml.safe_load(fh)["revenue_funnel"]["outputs"]["postgres"]
+    for key, variable, default in inspect_crm.POSTGRES_CONNECTION:
+        assert re.fullmatch(
+            rf"\{{\{{ env_var\('{variable}', '{re.escape(default)}'\)( \| int)? \}}\}}", output[key]
+        ), (key, output[key])
+
+
+def test_postgres_format_translation() -> None:
+    # the patterns of macro postgres__salesforce_parse_timestamp
+    spec = inspect_crm.postgres_format("%m/%d/%y %I:%M %p")
+    assert (spec.pattern, spec.problem) == ("FMMM/FMDD/YY FMHH12:MI AM", None)
+    assert inspect_crm.postgres_format("%d %b %Y %H:%M:%S.%f").pattern == "FMDD Mon YYYY FMHH24:MI:SS.US"
+    # letters of the literal text are quoted, so that none reads as a pattern (D, AM, ...)
+    assert inspect_crm.postgres_format("%Y-%m-%dT%H:%M Day").pattern == 'YYYY-FMMM-FMDD"T"FMHH24:MI "Day"'
+    problems = {
+        fmt: inspect_crm.postgres_format(fmt).problem for fmt in ("%Y%m%d", "%j %Y", "%m/%d", "%Y-%m-%d'")
+    }
+    greedy = "(to_timestamp reads its digits as far as they go)"
+    assert problems == {
+        "%Y%m%d": f"on Postgres, %m right before %d cannot be read {greedy}",
+        "%j %Y": "Postgres does not read %j (only %Y %y %m %d %H %I %M %S %p %b %f)",
+        "%m/%d": "on Postgres, a format without %Y or %y cannot be read (to_timestamp has no default year)",
+        "%Y-%m-%d'": "it must not contain quotes or backslashes",
+    }

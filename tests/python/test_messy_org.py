@@ -252,6 +252,66 @@ def test_a_table_can_be_declared_absent(tmp_path: Path) -> None:
     ) == [(L1, "account")]
 
 
+ALL_TABLES = {
+    "account",
+    "campaign",
+    "campaign_member",
+    "contact",
+    "currency_type",
+    "dated_conversion_rate",
+    "event",
+    "lead",
+    "opportunity",
+    "opportunity_contact_role",
+    "opportunity_history",
+    "record_type",
+    "task",
+    "user",
+    "user_role",
+}
+
+
+@pytest.mark.parametrize(
+    ("present", "expected_events"),
+    [
+        # leads alone: five leads, nothing else can be known
+        ({"lead"}, {("lead", "lead"): 5}),
+        # no leads and no users: the contacts are the persons. The as-of date is Feb 26 (O3's
+        # creation, the newest record), so O1's close date (Feb 27) is after it: its win counts
+        # from its creation (Jan 20), and C1 reaches pipeline and won then. C2's call is not
+        # handled: without users nobody is in Inside Sales. C3's O2 is unmapped.
+        (
+            {"contact", "opportunity", "opportunity_contact_role", "task", "account"},
+            {("contact", "pipeline"): 1, ("contact", "won"): 1},
+        ),
+    ],
+    ids=["lead_only", "no_leads"],
+)
+def test_every_other_table_may_be_absent(tmp_path: Path, present: set[str], expected_events: dict) -> None:
+    database = tmp_path / "sparse.duckdb"
+    load_fixture(database)
+    build = run_dbt(
+        ["build", "--full-refresh", "--exclude-resource-type", "unit_test"],
+        database,
+        tmp_path,
+        {"salesforce_absent_tables": sorted(ALL_TABLES - present)},
+    )
+    assert build.returncode == 0, build.output[-8000:]
+    absent = {
+        table
+        for (table,) in query(
+            database,
+            "select source_table from audit_salesforce_row_counts where not is_raw_table_present",
+        )
+    }
+    assert absent == ALL_TABLES - present
+    events = query(
+        database,
+        "select entry_point, funnel_stage, count(*) from fct_funnel_stage_events group by all",
+    )
+    assert {(entry, stage): count for entry, stage, count in events} == expected_events
+
+
 def test_unknown_text_timestamp_names_the_column_and_the_var(tmp_path: Path) -> None:
     csv_dir = tmp_path / "csv"
     shutil.copytree(FIXTURE_DIR, csv_dir)

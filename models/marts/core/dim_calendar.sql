@@ -1,5 +1,6 @@
 {#
-    One row per day from the start of the year of the first lead to the end
+    One row per day from the start of the year of the first lead (or of the
+    first milestone, if one comes earlier or the org has no leads) to the end
     of the year of the as-of date, with the week, month and quarter each day
     belongs to, so BI tools can join any *_date column and roll it up.
 #}
@@ -11,9 +12,26 @@ leads as (
 
 ),
 
+milestones as (
+
+    select * from {{ ref('int_person_milestones') }}
+
+),
+
 as_of as (
 
     select * from {{ ref('int_as_of_date') }}
+
+),
+
+-- persons who entered as contacts have milestones but no lead
+entries as (
+
+    select min(created_at) as entered_at from leads
+    {%- for milestone in ['handled_at', 'appointment_at', 'pipeline_at', 'won_at'] %}
+        union all
+        select min({{ milestone }}) as entered_at from milestones
+    {%- endfor %}
 
 ),
 
@@ -21,12 +39,12 @@ bounds as (
 
     select
         -- the Monday of the week holding January 1, so week periods are whole
-        cast({{ dbt.date_trunc('week', dbt.date_trunc('year', 'min(leads.created_at)')) }} as date) as first_date,
+        cast({{ dbt.date_trunc('week', dbt.date_trunc('year', 'min(entries.entered_at)')) }} as date) as first_date,
         cast(
             {{ dbt.dateadd('day', -1, dbt.dateadd('year', 1, dbt.date_trunc('year', 'max(as_of.as_of_date)'))) }}
             as date
         ) as last_date
-    from leads
+    from entries
     cross join as_of
 
 ),
