@@ -328,10 +328,11 @@
 {% endmacro %}
 
 {% macro postgres__salesforce_parse_timestamp(expression, strftime_format) %}
+    {#- without FM, a field still stops at a separator ('4/3/25'), and '%Y%m%d' keeps its widths -#}
     {%- set pattern = salesforce_translate_format(strftime_format, {
-        '%Y': 'YYYY', '%y': 'YY', '%m': 'FMMM', '%d': 'FMDD', '%H': 'FMHH24', '%I': 'FMHH12',
-        '%M': 'MI', '%S': 'SS', '%p': 'AM', '%b': 'Mon', '%f': 'US',
-    }) -%}
+        '%Y': 'YYYY', '%y': 'YY', '%m': 'MM', '%d': 'DD', '%H': 'HH24', '%I': 'HH12',
+        '%M': 'MI', '%S': 'SS', '%p': 'AM', '%b': 'Mon', '%f': 'US', '%%': '%',
+    }, '"', '"') -%}
     {#- to_timestamp reads the text as session time; back to timestamp, the wall clock is the text's -#}
     {{- return("cast(to_timestamp(" ~ expression ~ ", '" ~ pattern ~ "') as " ~ dbt.type_timestamp() ~ ")") -}}
 {% endmacro %}
@@ -339,16 +340,33 @@
 {% macro spark__salesforce_parse_timestamp(expression, strftime_format) %}
     {%- set pattern = salesforce_translate_format(strftime_format, {
         '%Y': 'yyyy', '%y': 'yy', '%m': 'M', '%d': 'd', '%H': 'H', '%I': 'h',
-        '%M': 'mm', '%S': 'ss', '%p': 'a', '%b': 'MMM', '%f': 'SSSSSS',
-    }) -%}
+        '%M': 'mm', '%S': 'ss', '%p': 'a', '%b': 'MMM', '%f': 'SSSSSS', '%%': '%',
+    }, "''", "''") -%}
     {{- return("to_timestamp(" ~ expression ~ ", '" ~ pattern ~ "')") -}}
 {% endmacro %}
 
 
-{% macro salesforce_translate_format(strftime_format, codes) %}
-    {%- set translated = namespace(text=strftime_format) -%}
-    {%- for code, replacement in codes.items() -%}
-        {%- set translated.text = translated.text | replace(code, replacement) -%}
+{#- strftime codes -> another engine's pattern; literal letters are quoted so they stay literal -#}
+{% macro salesforce_translate_format(strftime_format, codes, quote_open, quote_close) %}
+    {%- set translated = namespace(text='', skip=false) -%}
+    {%- for position in range(strftime_format | length) -%}
+        {%- set character = strftime_format[position] -%}
+        {%- if translated.skip -%}
+            {%- set translated.skip = false -%}
+        {%- elif character == '%' -%}
+            {%- set code = strftime_format[position:position + 2] -%}
+            {%- if code not in codes -%}
+                {{ exceptions.raise_compiler_error(
+                    "var salesforce_timestamp_format / salesforce_date_format: the code '" ~ code
+                    ~ "' is not supported on this warehouse; use " ~ codes.keys() | join(' ')) }}
+            {%- endif -%}
+            {%- set translated.text = translated.text ~ codes[code] -%}
+            {%- set translated.skip = true -%}
+        {%- elif character.isalpha() -%}
+            {%- set translated.text = translated.text ~ quote_open ~ character ~ quote_close -%}
+        {%- else -%}
+            {%- set translated.text = translated.text ~ character -%}
+        {%- endif -%}
     {%- endfor -%}
     {{- return(translated.text) -}}
 {% endmacro %}
