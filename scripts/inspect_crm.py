@@ -929,7 +929,8 @@ class TimeColumn:
     raw_type: str
     description: str = ""
     sql: str | None = None  # the value as a UTC timestamp; None when it cannot be read
-    not_iso_sample: str | None = None  # a value needing salesforce_timestamp_format (or a fix of it)
+    not_iso_sample: str | None = None  # a value needing the format var (or a fix of it)
+    data_type: str = "timestamp"  # the contract type: timestamp (var salesforce_timestamp_format) or date
     bad_iso_sample: str | None = None  # an ISO-shaped value that does not parse
 
 
@@ -1002,7 +1003,9 @@ def analyse_time_column(org: Org, table: RawTable, column: str, fmt: str | None)
     return result
 
 
-def analyse_time_columns(org: Org, fmt: str | None) -> dict[tuple[str, str], TimeColumn]:
+def analyse_time_columns(org: Org, formats: dict[str, str | None]) -> dict[tuple[str, str], TimeColumn]:
+    """`formats`: the strftime format per contract type, as staging reads them (a date column
+    takes var salesforce_date_format, else the timestamp format)."""
     found: dict[tuple[str, str], TimeColumn] = {}
     for name, columns in org.contract.items():
         table = org.get(name)
@@ -1013,7 +1016,9 @@ def analyse_time_columns(org: Org, fmt: str | None) -> dict[tuple[str, str], Tim
                 continue
             source = table.load_column if column.name == CONTRACT_LOAD_COLUMN else column.name
             if source and table.col(source):
-                found[(name, column.name)] = analyse_time_column(org, table, source, fmt)
+                info = analyse_time_column(org, table, source, formats[column.data_type])
+                info.data_type = column.data_type
+                found[(name, column.name)] = info
     return found
 
 
@@ -1022,6 +1027,7 @@ def timestamps_section(
     stamps: dict[tuple[str, str], TimeColumn],
     fmt: str | None,
     format_problem: str | None = None,
+    date_fmt: str | None = None,
 ) -> None:
     """`format_problem`: why the engine cannot read fmt at all (Engine.timestamp_format_problem)."""
     lines = report.section("Timestamps and dates")
@@ -1031,19 +1037,18 @@ def timestamps_section(
     if fmt:
         unread = f": reads no value{cannot}" if cannot else ""
         lines.append(f"var salesforce_timestamp_format: {fmt!r}{unread}")
-    not_iso = [i for i in stamps.values() if i.not_iso_sample is not None]
     bad_iso = [i for i in stamps.values() if i.bad_iso_sample is not None]
-    if not_iso:
+    for data_type, example in (("timestamp", "%m/%d/%y %I:%M %p"), ("date", "%m/%d/%Y")):
+        not_iso = [i for i in stamps.values() if i.not_iso_sample is not None and i.data_type == data_type]
+        if not not_iso:
+            continue
         columns = ", ".join(f"{i.table}.{i.column} (sample {i.not_iso_sample!r})" for i in not_iso)
-        if fmt:
-            report.action(
-                f"var salesforce_timestamp_format {fmt!r} does not parse every value of {columns}{cannot}"
-            )
+        var_name = f"salesforce_{data_type}_format"
+        given = fmt if data_type == "timestamp" else date_fmt
+        if given:
+            report.action(f"var {var_name} {given!r} does not parse every value of {columns}{cannot}")
         else:
-            report.action(
-                "set var salesforce_timestamp_format (a strptime format, e.g. '%m/%d/%y %I:%M %p') "
-                f"for {columns}"
-            )
+            report.action(f"set var {var_name} (a strptime format, e.g. '{example}') for {columns}")
     if bad_iso:
         columns = ", ".join(f"{i.table}.{i.column} (sample {i.bad_iso_sample!r})" for i in bad_iso)
         report.action(f"fix the values that start like an ISO date but are not one in {columns}")
@@ -1926,9 +1931,12 @@ def inspect(args: argparse.Namespace) -> str:
             f"vars: as_of_date={show(variables.get('as_of_date'))}, salesforce_timestamp_format={show(fmt)}",
             "counts are of raw rows: soft-deleted and re-synced copies included",
         ]
-        stamps = analyse_time_columns(org, fmt)
+        date_fmt = variables.get("salesforce_date_format") or None
+        stamps = analyse_time_columns(org, {"timestamp": fmt, "date": date_fmt or fmt})
         tables_section(report, org, stamps)
-        timestamps_section(report, stamps, fmt, engine.timestamp_format_problem(fmt) if fmt else None)
+        timestamps_section(
+            report, stamps, fmt, engine.timestamp_format_problem(fmt) if fmt else None, date_fmt
+        )
         stages = stages_section(report, org, seeds)
         zero_rules = activities_section(report, org, seeds)
         roles = roles_section(report, org, seeds, var_bool(variables, "user_department_field_fallback", True))

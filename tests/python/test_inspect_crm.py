@@ -19,6 +19,7 @@ from __future__ import annotations
 import csv
 import os
 import re
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -963,3 +964,30 @@ def test_postgres_format_translation() -> None:
         "%m/%d": "on Postgres, a format without %Y or %y cannot be read (to_timestamp has no default year)",
         "%Y-%m-%d'": "it must not contain quotes or backslashes",
     }
+
+
+def test_text_dates_ask_for_the_date_format_var(tmp_path: Path, seeds_dir: Path) -> None:
+    """A close date written '02/20/2025' is a date column: the action names
+    salesforce_date_format (not the timestamp format), and that var clears it."""
+    csv_dir = tmp_path / "csv"
+    shutil.copytree(FIXTURE_DIR, csv_dir)
+    opportunity = csv_dir / "opportunity.csv"
+    lines = opportunity.read_text().splitlines()
+    lines[0] += ",close_date"
+    lines[1:] = [
+        line + (",02/20/2025" if number == 0 else ",2025-03-01") for number, line in enumerate(lines[1:])
+    ]
+    opportunity.write_text("\n".join(lines) + "\n")
+    database = tmp_path / "raw.duckdb"
+    load_csv_tables(database, csv_dir)
+    asked = actions(run(database, "--seeds-dir", seeds_dir))
+    expected = (
+        "set var salesforce_date_format (a strptime format, e.g. '%m/%d/%Y') for opportunity.close_date"
+    )
+    assert [action for action in asked if "salesforce_date_format" in action] == [
+        expected + " (sample '02/20/2025')"
+    ]
+    cleared = actions(
+        run(database, "--seeds-dir", seeds_dir, "--vars", "{salesforce_date_format: '%m/%d/%Y'}")
+    )
+    assert not [action for action in cleared if "format" in action and "close_date" in action]
