@@ -158,7 +158,7 @@ def dirt_only(tmp_path_factory):
 # --- contract ---------------------------------------------------------------------------------
 def test_every_table_has_exactly_the_contract_columns_and_types(full):
     expected = contract_columns()
-    assert len(expected) == 13
+    assert len(expected) == 15  # opportunity_contact_role and record_type included
     expected["lead"].append(("region_c", "string"))
     for table, columns in expected.items():
         actual = full.sql(
