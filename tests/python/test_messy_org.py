@@ -312,6 +312,32 @@ def test_every_other_table_may_be_absent(tmp_path: Path, present: set[str], expe
     assert {(entry, stage): count for entry, stage, count in events} == expected_events
 
 
+def test_an_export_without_is_converted_keeps_converted_leads_one_person(tmp_path: Path) -> None:
+    database = tmp_path / "no_is_converted.duckdb"
+    load_fixture(database)
+    with duckdb.connect(str(database)) as con:
+        con.execute('alter table salesforce.lead drop column "IsConverted"')
+    result = run_dbt(
+        [
+            "build",
+            "--select",
+            "+int_person_identities",
+            "--resource-type",
+            "seed",
+            "--resource-type",
+            "model",
+        ],
+        database,
+        tmp_path,
+    )
+    assert result.returncode == 0, result.output[-6000:]
+    identities = dict(query(database, "select record_id, person_id from int_person_identities"))
+    # L1 names its converted contact C1, so C1 is L1's contact, not a second person; the open
+    # leads' empty ids name nothing
+    assert identities["003000000000001AAA"] == L1
+    assert {identities[lead] for lead in (L2, L3, L5)} == {L2, L3, L5}
+
+
 def test_unknown_text_timestamp_names_the_column_and_the_var(tmp_path: Path) -> None:
     csv_dir = tmp_path / "csv"
     shutil.copytree(FIXTURE_DIR, csv_dir)

@@ -37,7 +37,8 @@ renamed as (
         number_of_employees as employee_count,
 
         ---------- booleans
-        coalesce(is_converted, false) as is_converted,
+        -- an export without IsConverted: a lead that names its converted contact was converted
+        coalesce(is_converted, converted_contact_id is not null) as is_converted,
         is_deleted_record as is_deleted,
 
         ---------- dates
