@@ -857,7 +857,7 @@ class Org:
 
 
 def raw_table_name(name: str, tables: list[str]) -> str | None:
-    """The raw table staging reads for a contract table (macro salesforce_raw_relation): the
+    """The raw table staging reads for a contract table (macro salesforce_raw_table): the
     table of that name (on Postgres, where names are case-sensitive, as written first), else
     the first one equal to it ignoring case and underscores (UserRole for user_role)."""
     for matches in (

@@ -35,8 +35,9 @@
         {{ return('select * from ' ~ source('salesforce', table_name)) }}
     {%- endif -%}
     {%- do validate_source_vars() -%}
-    {%- set relation = salesforce_raw_relation(table_name) -%}
-    {%- set raw_columns = salesforce_raw_columns(table_name) -%}
+    {%- set raw_table = salesforce_raw_table(table_name) -%}
+    {%- set relation = raw_table.relation -%}
+    {%- set raw_columns = raw_table.columns -%}
     {%- if raw_columns | length == 0 -%}
         {%- do salesforce_check_required_tables() -%}
         {%- do log("revenue_funnel: raw table " ~ relation ~ " is absent; " ~ table_name ~ " is built empty.", info=true) -%}
@@ -77,43 +78,39 @@
 
 
 {#-
-    The raw table of a contract table: the source as declared, else a table of
-    the same schema whose name matches it ignoring case and underscores (an
-    export that named its tables after the objects: UserRole, OpportunityHistory).
+    The raw table of a contract table, resolved once with its catalog lookup:
+    {relation, columns}, the columns keyed by salesforce_column_key. The
+    relation is the source as declared, else a table of the same schema whose
+    name matches it ignoring case and underscores (an export that named its
+    tables after the objects: UserRole, OpportunityHistory). Columns are {}
+    when the table is absent or listed in var salesforce_absent_tables.
 -#}
-{% macro salesforce_raw_relation(table_name) %}
+{% macro salesforce_raw_table(table_name) %}
     {%- set declared = source('salesforce', table_name) -%}
+    {%- if not execute or table_name in var('salesforce_absent_tables', []) -%}
+        {{ return({'relation': declared, 'columns': {}}) }}
+    {%- endif -%}
     {#- the source vars reach the catalog queries below: validate them first -#}
-    {%- if execute -%}
-        {%- do validate_source_vars() -%}
+    {%- do validate_source_vars() -%}
+    {%- set found = namespace(relation=declared, columns=adapter.get_columns_in_relation(declared)) -%}
+    {%- if found.columns | length == 0 -%}
+        {%- set listed = dbt.list_relations_without_caching(
+            api.Relation.create(database=declared.database, schema=declared.schema)) -%}
+        {%- set name_column = 'name' if 'name' in listed.column_names else 'tableName' -%}
+        {%- for row in listed.rows
+            if salesforce_column_key(row[name_column]) == salesforce_column_key(table_name) -%}
+            {%- if loop.first -%}
+                {%- set found.relation = api.Relation.create(
+                    database=declared.database, schema=declared.schema, identifier=row[name_column]) -%}
+                {%- set found.columns = adapter.get_columns_in_relation(found.relation) -%}
+            {%- endif -%}
+        {%- endfor -%}
     {%- endif -%}
-    {%- if not execute or table_name in var('salesforce_absent_tables', [])
-        or adapter.get_columns_in_relation(declared) | length > 0 -%}
-        {{ return(declared) }}
-    {%- endif -%}
-    {%- set listed = dbt.list_relations_without_caching(
-        api.Relation.create(database=declared.database, schema=declared.schema)) -%}
-    {%- set name_column = 'name' if 'name' in listed.column_names else 'tableName' -%}
-    {%- for row in listed.rows
-        if salesforce_column_key(row[name_column]) == salesforce_column_key(table_name) -%}
-        {%- if loop.first -%}
-            {{ return(api.Relation.create(database=declared.database, schema=declared.schema, identifier=row[name_column])) }}
-        {%- endif -%}
+    {%- set keyed = {} -%}
+    {%- for raw_column in found.columns -%}
+        {%- do keyed.update({salesforce_column_key(raw_column.name): raw_column}) -%}
     {%- endfor -%}
-    {{ return(declared) }}
-{% endmacro %}
-
-
-{#- The raw columns of one table by match key; {} when the table is absent or forced absent. -#}
-{% macro salesforce_raw_columns(table_name) %}
-    {%- if table_name in var('salesforce_absent_tables', []) -%}
-        {{ return({}) }}
-    {%- endif -%}
-    {%- set raw_columns = {} -%}
-    {%- for raw_column in adapter.get_columns_in_relation(salesforce_raw_relation(table_name)) -%}
-        {%- do raw_columns.update({salesforce_column_key(raw_column.name): raw_column}) -%}
-    {%- endfor -%}
-    {{ return(raw_columns) }}
+    {{ return({'relation': found.relation, 'columns': keyed}) }}
 {% endmacro %}
 
 
@@ -122,7 +119,7 @@
     {%- if not execute -%}
         {{ return(true) }}
     {%- endif -%}
-    {{ return(salesforce_raw_columns(table_name) | length > 0) }}
+    {{ return(salesforce_raw_table(table_name).columns | length > 0) }}
 {% endmacro %}
 
 

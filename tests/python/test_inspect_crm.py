@@ -737,7 +737,7 @@ def test_tables_named_after_the_objects_are_read(
     org_db: Path, objects_db: Path, seeds_dir: Path, postgres_env: dict[str, str]
 ) -> None:
     """ "UserRole" (quoted, so case-sensitive on Postgres) is read for user_role, as staging does
-    (macro salesforce_raw_relation), on both engines: the report is the snake-named one but for
+    (macro salesforce_raw_table), on both engines: the report is the snake-named one but for
     the raw names."""
     args = ["--seeds-dir", seeds_dir, "--schema", OBJECTS_SCHEMA]
     on_duckdb = comparable(run(objects_db, *args))
