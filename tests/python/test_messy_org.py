@@ -338,19 +338,30 @@ def test_an_export_without_is_converted_keeps_converted_leads_one_person(tmp_pat
     assert {identities[lead] for lead in (L2, L3, L5)} == {L2, L3, L5}
 
 
-def test_unknown_text_timestamp_names_the_column_and_the_var(tmp_path: Path) -> None:
+def fixture_with_lead_value(tmp_path: Path, original: str, replacement: str) -> Path:
+    """The fixture loaded with one value of lead.csv rewritten."""
     csv_dir = tmp_path / "csv"
     shutil.copytree(FIXTURE_DIR, csv_dir)
     lead_csv = csv_dir / "lead.csv"
-    lead_csv.write_text(lead_csv.read_text().replace("2026-02-03T09:00:00.000Z", "02/03/26 9:00 AM"))
-    database = tmp_path / "us_dates.duckdb"
+    lead_csv.write_text(lead_csv.read_text().replace(original, replacement))
+    database = tmp_path / "rewritten.duckdb"
     load_fixture(database, csv_dir)
-    select = ["run", "--select", "base_salesforce__lead", "stg_salesforce__leads"]
-    failed = run_dbt(select, database, tmp_path)
+    return database
+
+
+def run_lead_staging(database: Path, tmp_path: Path, variables: dict | None = None):
+    return run_dbt(
+        ["run", "--select", "base_salesforce__lead", "stg_salesforce__leads"], database, tmp_path, variables
+    )
+
+
+def test_unknown_text_timestamp_names_the_column_and_the_var(tmp_path: Path) -> None:
+    database = fixture_with_lead_value(tmp_path, "2026-02-03T09:00:00.000Z", "02/03/26 9:00 AM")
+    failed = run_lead_staging(database, tmp_path)
     assert failed.returncode != 0
     assert "CreatedDate" in failed.output and "02/03/26 9:00 AM" in failed.output
     assert "salesforce_timestamp_format" in failed.output
-    fixed = run_dbt(select, database, tmp_path, {"salesforce_timestamp_format": "%m/%d/%y %I:%M %p"})
+    fixed = run_lead_staging(database, tmp_path, {"salesforce_timestamp_format": "%m/%d/%y %I:%M %p"})
     assert fixed.returncode == 0, fixed.output[-6000:]
     created = dict(query(database, "select lead_id, created_at from stg_salesforce__leads"))
     assert created[L3] == dt.datetime(2026, 2, 3, 9, 0)
@@ -358,18 +369,12 @@ def test_unknown_text_timestamp_names_the_column_and_the_var(tmp_path: Path) -> 
 
 
 def test_unknown_text_date_names_the_date_format_var(tmp_path: Path) -> None:
-    csv_dir = tmp_path / "csv"
-    shutil.copytree(FIXTURE_DIR, csv_dir)
-    lead_csv = csv_dir / "lead.csv"
-    lead_csv.write_text(lead_csv.read_text().replace("true,2026-01-20,", "true,01/20/2026,"))
-    database = tmp_path / "us_dates.duckdb"
-    load_fixture(database, csv_dir)
-    select = ["run", "--select", "base_salesforce__lead", "stg_salesforce__leads"]
-    failed = run_dbt(select, database, tmp_path)
+    database = fixture_with_lead_value(tmp_path, "true,2026-01-20,", "true,01/20/2026,")
+    failed = run_lead_staging(database, tmp_path)
     assert failed.returncode != 0
     assert "ConvertedDate" in failed.output and "'01/20/2026'" in failed.output
     assert "salesforce_date_format" in failed.output
-    fixed = run_dbt(select, database, tmp_path, {"salesforce_date_format": "%m/%d/%Y"})
+    fixed = run_lead_staging(database, tmp_path, {"salesforce_date_format": "%m/%d/%Y"})
     assert fixed.returncode == 0, fixed.output[-6000:]
     converted = dict(query(database, "select lead_id, converted_date from stg_salesforce__leads"))
     assert converted[L1] == dt.date(2026, 1, 20)
