@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-import textwrap
 from collections import defaultdict
 
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from .context import KPI_ORDER, Context
+from .markup import Markup, escape, wrap
 from .style import (
     BAD,
     DEPARTMENT_COLORS,
@@ -280,11 +280,17 @@ def gap_attribution_panel(ctx: Context) -> Panel:
     computable = [d for d in departments if all(r["is_computable"] for r in by_department[d])]
     skipped = [d for d in departments if d not in computable]
     for department in skipped:
+        # Markup, so that bilingual() does not escape the escaped label a second time.
         panel.notes.append(
             Text(
-                f"{department}: not computable in {ctx.period(period)} (a zero count or a missing plan).",
-                f"{labels.department_short(department)}：{ctx.period(period)} は計算不能"
-                "（件数ゼロまたは計画なし）。",
+                Markup(
+                    f"{escape(department)}: not computable in {escape(ctx.period(period))} "
+                    "(a zero count or a missing plan)."
+                ),
+                Markup(
+                    f"{labels.department_short(department)}：{escape(ctx.period(period))} は計算不能"
+                    "（件数ゼロまたは計画なし）。"
+                ),
             )
         )
     if not computable:
@@ -342,8 +348,8 @@ def _waterfall_grid(departments: list[str], by_department: dict[str, list[dict]]
     return sorted(grid, key=len, reverse=True)
 
 
-def _wrap(text: str, width: int = 14) -> str:
-    return "<br>".join(textwrap.wrap(text, width=width)) or text
+def _wrap(text: str, width: int = 14) -> Markup:
+    return wrap(text, width=width)
 
 
 def _add_waterfall(figure: go.Figure, labels, parts: list[dict], row: int, col: int) -> None:

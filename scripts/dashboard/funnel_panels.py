@@ -5,13 +5,13 @@
 
 from __future__ import annotations
 
-import html
 from collections import defaultdict
 
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from .context import KPI_ORDER, STAGE_ORDER, Context
+from .markup import escape
 from .style import (
     BAD,
     GOOD,
@@ -63,11 +63,11 @@ def summary_html(ctx: Context) -> str:
             change = f'<span class="delta {css}">{"▲" if delta >= 0 else "▼"} {abs(delta) * 100:.0f}%</span>'
         tiles.append(
             '<div class="tile">'
-            f'<div class="tile-label">{html.escape(ctx.labels.stage(stage))}</div>'
-            f'<div class="tile-value">{html.escape(fmt_value(value, stage))}</div>'
+            f'<div class="tile-label">{escape(ctx.labels.stage(stage))}</div>'
+            f'<div class="tile-value">{escape(fmt_value(value, stage))}</div>'
             f"{change}</div>"
         )
-    period = html.escape(ctx.period(latest["period_start_date"]))
+    period = escape(ctx.period(latest["period_start_date"]))
     return (
         '<section class="summary">'
         f'<div class="summary-title"><span lang="en">Latest complete period {period}, period view '
@@ -353,7 +353,7 @@ def _pacing_table(ctx: Context, by_department: dict[str, list[dict]], department
         last = complete[-1] if complete else None
         now = running[-1] if running else None
         stage = (now or last)["kpi_stage"]
-        cells = [html.escape(labels.department(department)), html.escape(labels.stage(stage))]
+        cells = [escape(labels.department(department)), escape(labels.stage(stage))]
         if last:
             css = "good" if (last["attainment_rate"] or 0) >= 1 else "bad"
             cells.append(
@@ -367,7 +367,7 @@ def _pacing_table(ctx: Context, by_department: dict[str, list[dict]], department
             css = "good" if (now["pacing_rate"] or 0) >= 1 else "bad"
             cells += [
                 f"{fmt_value(now['actual_value'], stage)} / {fmt_value(now['target_to_date_value'], stage)}"
-                f" <small>({now['elapsed_days']}/{now['days_in_month']} d)</small>",
+                f" <small>({escape(now['elapsed_days'])}/{escape(now['days_in_month'])} d)</small>",
                 f'<span class="{css}">{fmt_pct(now["pacing_rate"])}</span>',
                 f"{fmt_value(now['projected_value'], stage)} / {fmt_value(now['target_value'], stage)}",
             ]
@@ -478,7 +478,7 @@ def revenue_plan_panel(ctx: Context, trailing_periods: int = 12) -> Panel:
                     [
                         fmt_value(r["actual_value"], stage),
                         fmt_value(r["required_value"], stage),
-                        r["owner_department"],
+                        escape(r["owner_department"]),
                     ]
                     for r in series
                 ],

@@ -2,7 +2,11 @@
 
 Stage and factor labels come from the seeds `funnel_stages` and `funnel_factors`
 when the warehouse has them (configuration is data), with the defaults below as
-a fallback; everything else is fixed vocabulary of the domain.
+a fallback; everything else is fixed vocabulary of the domain. A key missing from the tables
+(a department or stage name read from the data) is its own label.
+
+Every label is returned as `Markup`: the names escaped as plain text, joined by the separator given
+in code (" " or plotly's "<br>"), ready for plotly strings and the HTML of the page alike.
 """
 
 # Bilingual UI text: full-width Japanese punctuation and typographic signs (–, ×, ÷) are intended.
@@ -11,6 +15,8 @@ a fallback; everything else is fixed vocabulary of the domain.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+
+from .markup import Markup, escape
 
 LANGUAGES = ("en", "ja")
 
@@ -69,44 +75,47 @@ class Labels:
         if self.lang not in LANGUAGES:
             raise ValueError(f"lang must be one of {LANGUAGES}, got {self.lang!r}")
 
-    def pair(self, pair: tuple[str, str], separator: str = " ") -> str:
-        """'Appointment (商談アポイント)' in English, '商談アポイント (Appointment)' in Japanese."""
+    def pair(self, pair: tuple[str, str], separator: str = " ") -> Markup:
+        """'Appointment (商談アポイント)' in English, '商談アポイント (Appointment)' in Japanese.
+
+        `separator` is markup written in code (" " or "<br>"); the two names are escaped.
+        """
         en, ja = pair
         if en == ja:
-            return en
+            return escape(en)
         first, second = (en, ja) if self.lang == "en" else (ja, en)
-        return f"{first}{separator}({second})"
+        return Markup(f"{escape(first)}{separator}({escape(second)})")
 
-    def primary(self, pair: tuple[str, str]) -> str:
-        return pair[0] if self.lang == "en" else pair[1]
+    def primary(self, pair: tuple[str, str]) -> Markup:
+        return escape(pair[0] if self.lang == "en" else pair[1])
 
     def _lookup(self, table: dict[str, tuple[str, str]], key: str) -> tuple[str, str]:
         return table.get(key, (key, key))
 
-    def stage(self, key: str, separator: str = " ") -> str:
+    def stage(self, key: str, separator: str = " ") -> Markup:
         return self.pair(self._lookup(self.stages, key), separator)
 
-    def stage_short(self, key: str) -> str:
+    def stage_short(self, key: str) -> Markup:
         return self.primary(self._lookup(self.stages, key))
 
-    def factor(self, key: str, separator: str = " ") -> str:
+    def factor(self, key: str, separator: str = " ") -> Markup:
         return self.pair(self._lookup(self.factors, key), separator)
 
-    def factor_short(self, key: str) -> str:
+    def factor_short(self, key: str) -> Markup:
         return self.primary(self._lookup(self.factors, key))
 
-    def department(self, key: str, separator: str = " ") -> str:
+    def department(self, key: str, separator: str = " ") -> Markup:
         return self.pair(self._lookup(DEPARTMENTS, key), separator)
 
-    def department_short(self, key: str) -> str:
+    def department_short(self, key: str) -> Markup:
         return self.primary(self._lookup(DEPARTMENTS, key))
 
-    def model(self, key: str, separator: str = " ") -> str:
+    def model(self, key: str, separator: str = " ") -> Markup:
         return self.pair(self._lookup(ATTRIBUTION_MODELS, key), separator)
 
-    def tier(self, key: str) -> str:
+    def tier(self, key: str) -> Markup:
         return self.pair(self._lookup(TIERS, key))
 
-    def text(self, pair: tuple[str, str]) -> str:
+    def text(self, pair: tuple[str, str]) -> Markup:
         """A chart string in the primary language only (prose in the page is switchable)."""
         return self.primary(pair)

@@ -10,6 +10,7 @@ from plotly.subplots import make_subplots
 
 from .context import DEPARTMENT_ORDER, STAGE_ORDER, Context
 from .labels import ATTRIBUTION_MODELS
+from .markup import escape
 from .style import (
     DEPARTMENT_COLORS,
     MODEL_COLORS,
@@ -112,7 +113,9 @@ def campaign_panel(ctx: Context, top_n: int = 12, trailing_periods: int = 12) ->
         names: dict[str, str] = {}
         for row in rows:
             totals[row["campaign_id"]] = totals.get(row["campaign_id"], 0.0) + (row[column] or 0.0)
-            names[row["campaign_id"]] = f"{_short(row['campaign_name'])} · {row['channel'] or '–'}"
+            # CRM strings: truncated as plain text, then escaped (plotly would render <a href>).
+            name, channel = escape(_short(row["campaign_name"])), escape(row["channel"] or "–")
+            names[row["campaign_id"]] = f"{name} · {channel}"
         top = sorted(totals, key=lambda campaign: (-totals[campaign], campaign))[:top_n]
         top = [campaign for campaign in top if totals[campaign] > 0] or top
         value = {(r["campaign_id"], r["attribution_model"]): r[column] or 0.0 for r in rows}

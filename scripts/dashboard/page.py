@@ -5,12 +5,11 @@
 
 from __future__ import annotations
 
-import html
-
 import plotly.io as pio
 from plotly.offline import get_plotlyjs
 
 from .context import Context
+from .markup import escape
 from .style import FONT_FAMILY, Panel, Text
 
 PLOT_CONFIG = {
@@ -83,12 +82,14 @@ LANG_SCRIPT = """
 
 
 def bilingual(text: Text, tag: str = "span") -> str:
-    return f'<{tag} lang="en">{html.escape(text.en)}</{tag}><{tag} lang="ja">{html.escape(text.ja)}</{tag}>'
+    """Both languages of `text`, escaped (prose built from data is plain text too)."""
+    return f'<{tag} lang="en">{escape(text.en)}</{tag}><{tag} lang="ja">{escape(text.ja)}</{tag}>'
 
 
 def render_panel(panel: Panel) -> str:
+    key = escape(panel.key)
     parts = [
-        f'<section class="panel" id="panel-{panel.key}" data-panel="{panel.key}">',
+        f'<section class="panel" id="panel-{key}" data-panel="{key}">',
         f"<h2>{bilingual(panel.title)}</h2>",
         '<p class="caption"><span class="how" lang="en">How to read this:</span>'
         '<span class="how" lang="ja">読み方：</span>'
@@ -105,11 +106,11 @@ def render_panel(panel: Panel) -> str:
             )
         )
     if panel.notice is not None:
-        parts.append(f'<div class="notice" data-notice="{panel.key}">{bilingual(panel.notice)}</div>')
+        parts.append(f'<div class="notice" data-notice="{key}">{bilingual(panel.notice)}</div>')
     parts.append(panel.extra_html)
     if panel.notes:
         parts.append('<ul class="notes">' + "".join(bilingual(n, "li") for n in panel.notes) + "</ul>")
-    sources = ", ".join(f"<code>{html.escape(s)}</code>" for s in panel.sources)
+    sources = ", ".join(f"<code>{escape(s)}</code>" for s in panel.sources)
     parts.append(
         f'<p class="source"><span lang="en">Source: </span><span lang="ja">出典：</span>{sources}</p>'
     )
@@ -118,19 +119,19 @@ def render_panel(panel: Panel) -> str:
 
 
 def render_page(ctx: Context, panels: list[Panel], summary: str) -> str:
-    lang = ctx.labels.lang
-    as_of = ctx.as_of_date.isoformat() if ctx.as_of_date else "–"
+    lang = escape(ctx.labels.lang)
+    as_of = escape(ctx.as_of_date.isoformat() if ctx.as_of_date else "–")
     attribution = ctx.warehouse.has("fct_campaign_performance")
-    nav = "".join(f'<a href="#panel-{p.key}">{bilingual(p.title)}</a>' for p in panels)
+    nav = "".join(f'<a href="#panel-{escape(p.key)}">{bilingual(p.title)}</a>' for p in panels)
     meta = (
-        f'<span lang="en">As of <b>{as_of}</b> · period grain <b>{html.escape(ctx.grain)}</b> · '
+        f'<span lang="en">As of <b>{as_of}</b> · period grain <b>{escape(ctx.grain)}</b> · '
         "latest complete "
-        f"period <b>{html.escape(ctx.period(ctx.latest_complete_period))}</b> · warehouse "
-        f"<code>{html.escape(ctx.warehouse.path.name)}</code> (read-only)"
+        f"period <b>{escape(ctx.period(ctx.latest_complete_period))}</b> · warehouse "
+        f"<code>{escape(ctx.warehouse.path.name)}</code> (read-only)"
         f"{'' if attribution else ' · campaign attribution not built'}</span>"
-        f'<span lang="ja">基準日 <b>{as_of}</b>・期間粒度 <b>{html.escape(ctx.grain)}</b>・直近の確定期間 '
-        f"<b>{html.escape(ctx.period(ctx.latest_complete_period))}</b>・ウェアハウス "
-        f"<code>{html.escape(ctx.warehouse.path.name)}</code>（読み取り専用）"
+        f'<span lang="ja">基準日 <b>{as_of}</b>・期間粒度 <b>{escape(ctx.grain)}</b>・直近の確定期間 '
+        f"<b>{escape(ctx.period(ctx.latest_complete_period))}</b>・ウェアハウス "
+        f"<code>{escape(ctx.warehouse.path.name)}</code>（読み取り専用）"
         f"{'' if attribution else '・キャンペーン・アトリビューション未構築'}</span>"
     )
     footer = bilingual(

@@ -6,10 +6,12 @@
 from __future__ import annotations
 
 import datetime as dt
-import textwrap
 from dataclasses import dataclass, field
 
 import plotly.graph_objects as go
+
+from . import markup
+from .markup import Markup
 
 # Japanese glyphs need a CJK font; these are tried in order (Noto CJK on Linux/CI).
 FONT_FAMILY = (
@@ -135,6 +137,9 @@ def period_label(start: dt.date, grain: str) -> str:
     return start.strftime("%Y-%m")
 
 
-def wrap(text: str, width: int = 12) -> str:
-    """Break a label onto lines of about `width` characters for a narrow axis (plotly <br>)."""
-    return "<br>".join(textwrap.wrap(text, width=width, break_long_words=False)) or text
+def wrap(text: str, width: int = 12) -> Markup:
+    """Break a label onto lines of about `width` characters for a narrow axis (plotly <br>).
+
+    The lines are escaped: `text` is plain text or a Markup label (wrapped as the text it shows).
+    """
+    return markup.wrap(text, width=width, break_long_words=False)

@@ -9,10 +9,12 @@ The full-page screenshot is saved to build/dashboard/screenshot.png for a human 
 from __future__ import annotations
 
 import hashlib
+import re
 import shutil
 import struct
 import subprocess
 import sys
+from html.parser import HTMLParser
 from pathlib import Path
 
 import duckdb
@@ -193,3 +195,119 @@ def test_command_line(demo_warehouse: Path, tmp_path: Path) -> None:
     )
     assert missing.returncode == 1
     assert "not found" in missing.stderr
+
+
+# CRM strings that would be markup if the dashboard did not render data as plain text.
+CAMPAIGN_LINK = '<a href="https://evil.example">x</a>'
+CAMPAIGN_SCRIPT = "</script><script>alert(1)</script>"
+CHANNEL_SCRIPT = "<script>alert(2)</script>"
+DEPARTMENT_IMG = "<img src=x onerror=alert(3)>Marketing"
+STAGE_LINK = '<a href="javascript:alert(4)">Pipeline</a>'
+
+
+class _Elements(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tags: dict[str, list[dict[str, str | None]]] = {}
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.setdefault(tag, []).append(dict(attrs))
+
+
+def _replace_columns(con: duckdb.DuckDBPyConnection, table: str, replace: str) -> None:
+    """Rewrite string columns of a mart (table or view) with `select * replace (...)`."""
+    kind = con.execute(
+        "select table_type from information_schema.tables where table_schema = 'main' and table_name = ?",
+        [table],
+    ).fetchone()[0]
+    con.execute(f"create table injected_copy as select * replace ({replace}) from main.{table}")
+    con.execute(f"drop {'view' if kind == 'VIEW' else 'table'} main.{table}")
+    con.execute(f"alter table injected_copy rename to {table}")
+
+
+@pytest.fixture(scope="module")
+def injected_dashboard(
+    demo_warehouse: Path, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[Path, dict[str, Panel]]:
+    """The dashboard of a copy of the demo warehouse whose CRM strings are HTML and script."""
+    if not _has_table(demo_warehouse, CAMPAIGN_MART):
+        pytest.fail(f"the demo warehouse has no {CAMPAIGN_MART}: campaign names are not rendered")
+    work = tmp_path_factory.mktemp("injected")
+    database = work / "injected.duckdb"
+    shutil.copyfile(demo_warehouse, database)
+    with duckdb.connect(str(database)) as con:
+        link, script = (CAMPAIGN_LINK.replace("'", "''"), CAMPAIGN_SCRIPT)
+        _replace_columns(
+            con,
+            "dim_campaigns",
+            f"case when hash(campaign_id) % 2 = 0 then '{link}' else '{script}' end as campaign_name",
+        )
+        _replace_columns(con, CAMPAIGN_MART, f"'{CHANNEL_SCRIPT}' as channel")
+        for table in ("fct_department_kpis", "fct_kpi_controllability"):
+            department = f"case when department = 'Marketing' then '{DEPARTMENT_IMG}' else department end"
+            _replace_columns(con, table, f"{department} as department")
+        _replace_columns(con, "fct_revenue_plan", f"'{DEPARTMENT_IMG}' as owner_department")
+        _replace_columns(
+            con,
+            "funnel_stages",
+            f"case when funnel_stage = 'pipeline' then '{STAGE_LINK}' else label_en end as label_en",
+        )
+    out = work / "index.html"
+    panels = build_dashboard(database, out, lang="en")
+    return out, {panel.key: panel for panel in panels}
+
+
+def _unescape_json(text: str) -> str:
+    """The page with plotly's JSON escapes (\\u003c, \\u002f...) decoded: what plotly.js will see."""
+    return re.sub(r"\\u([0-9a-fA-F]{4})", lambda match: chr(int(match.group(1), 16)), text)
+
+
+def test_crm_strings_are_plain_text(injected_dashboard: tuple[Path, dict[str, Panel]]) -> None:
+    html_path, panels = injected_dashboard
+    page = html_path.read_text(encoding="utf-8")
+    without_plotly = page.replace(get_plotlyjs(), "")
+    # Neither the HTML nor the figures (as plotly.js reads them) hold a tag from the data.
+    for text in (without_plotly, _unescape_json(without_plotly)):
+        for injected in ('<a href="https://evil', '<a href="javascript:', "<script>alert", "<img src=x"):
+            assert injected not in text, injected
+    elements = _Elements()
+    elements.feed(without_plotly)
+    assert [a.get("href", "") for a in elements.tags["a"]] == [f"#panel-{key}" for key in PANEL_KEYS]
+    figures = sum(panel.figure is not None for panel in panels.values())
+    assert len(elements.tags["script"]) == 2 + figures, "a <script> element came from the data"
+    assert "img" not in elements.tags
+    # The strings are there, as text (escaped once): in the HTML (pacing table) and the chart JSON.
+    assert "&lt;img src=x onerror=alert(3)&gt;Marketing" in page
+    decoded = _unescape_json(without_plotly)
+    assert "&amp;lt;" not in decoded and "&amp;#34;" not in decoded, "escaped twice"
+    for escaped in (
+        "&lt;a href=&#34;https://evil.example&#34;&gt;x&lt;/a&gt;",
+        "&lt;/script&gt;&lt;script&gt;alert(1)&lt;/script&gt;",
+        "&lt;script&gt;alert(2)&lt;/script&gt;",
+        "&lt;a href=&#34;javascript:alert(4)&#34;&gt;Pipeline&lt;/a&gt;",
+    ):
+        assert escaped in decoded, escaped
+    campaign_labels = {label for trace in panels["campaigns"].figure.data for label in trace.y}
+    assert (
+        "&lt;a href=&#34;https://evil.example&#34;&gt;x&lt;/a&gt; · &lt;script&gt;alert(2)&lt;/script&gt;"
+        in campaign_labels
+    ), campaign_labels
+    assert all("<" not in label for label in campaign_labels), campaign_labels
+
+
+def test_crm_strings_are_not_links_in_the_browser(
+    injected_dashboard: tuple[Path, dict[str, Panel]], tmp_path: Path
+) -> None:
+    """What plotly.js drew: the names show as text, there is no link or script from the data."""
+    _require_chromium()
+    report = inspect_page(injected_dashboard[0], tmp_path)
+    assert report.inspected, "the page never finished loading in Chromium"
+    assert report.js_errors == [], report.js_errors
+    dom = report.dom.replace(get_plotlyjs(), "")
+    elements = _Elements()
+    elements.feed(dom)
+    # The mode bar's buttons are <a> without a link; every link is the page's own navigation.
+    hrefs = [a.get("href") or a.get("xlink:href") or "" for a in elements.tags.get("a", [])]
+    assert [href for href in hrefs if href and not href.startswith("#panel-")] == [], hrefs
+    assert "img" not in elements.tags
+    assert '&lt;a href="https://evil.example"&gt;x&lt;/a&gt;' in dom, "the campaign name is not shown"
