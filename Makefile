@@ -9,7 +9,8 @@ export DO_NOT_TRACK := 1
 export DBT_PROFILES_DIR := $(CURDIR)
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 
-# make run: the demo warehouse a user explores.
+# make run: the demo warehouse a user explores. Its recipes run with umask 077: the
+# warehouse holds (demo) personal data, and so do dbt's logs and the dashboard.
 DEMO_LEADS ?= 20000
 DBT_DUCKDB_PATH ?= $(CURDIR)/revenue_funnel.duckdb
 # make test: a separate, smaller warehouse so tests never touch the demo file.
@@ -31,16 +32,16 @@ run: install demo-data build docs dashboard
 	@echo "Done: warehouse $(DBT_DUCKDB_PATH), docs in target/index.html (make serve-docs to browse), dashboard in build/dashboard/index.html."
 
 demo-data: install
-	$(BIN)/python scripts/generate_demo_data.py --leads $(DEMO_LEADS) --duckdb $(DBT_DUCKDB_PATH)
+	umask 077 && $(BIN)/python scripts/generate_demo_data.py --leads $(DEMO_LEADS) --duckdb $(DBT_DUCKDB_PATH)
 
 build: install
-	DBT_DUCKDB_PATH=$(DBT_DUCKDB_PATH) $(BIN)/dbt build --full-refresh
+	umask 077 && DBT_DUCKDB_PATH=$(DBT_DUCKDB_PATH) $(BIN)/dbt build --full-refresh
 
 docs: install
-	DBT_DUCKDB_PATH=$(DBT_DUCKDB_PATH) $(BIN)/dbt docs generate
+	umask 077 && DBT_DUCKDB_PATH=$(DBT_DUCKDB_PATH) $(BIN)/dbt docs generate
 
 dashboard: install
-	$(BIN)/python scripts/build_dashboard.py --duckdb $(DBT_DUCKDB_PATH) --out build/dashboard/index.html
+	umask 077 && $(BIN)/python scripts/build_dashboard.py --duckdb $(DBT_DUCKDB_PATH) --out build/dashboard/index.html
 
 # Before the first build on your own data: what the raw schema needs configured
 # (INSPECT_ARGS e.g. "--schema sfdc --write-seeds build/draft_seeds").

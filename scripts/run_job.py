@@ -1,17 +1,23 @@
-"""The scheduled job: freshness gate, dbt build, and publication for readers.
+"""The scheduled job: freshness gate, dbt build, audit, and publication for readers.
 
-Readers (BI tools) never open the build file. They read the published copy,
-which is replaced atomically only after a run in which every step passed, so
-a reader never sees a half-built or failed build and never blocks the build.
+Write-audit-publish: dbt builds into the build file; the public marts are copied into a
+new publication, audited against invariants and the last publication (the gates), and only
+then switched in with one rename (see publication.py). Readers (BI tools) never open the
+build file, never see a half-built, failed or implausible build, and never block the build.
 
-Exit codes, for a scheduler to act on:
+Exit codes, for a scheduler to act on (the last publication is kept on every failure):
    0  success, published
-  10  a source is stale (freshness error): nothing built, last publication kept
-  20  dbt build failed (failing tests or models are listed): last publication kept
+   1  anything else (see the run's job.log)
+   2  configuration refused before anything ran (missing build file, bad --vars)
+  10  a source is stale (freshness error): nothing built
+  20  dbt build failed (failing tests or models are listed)
   30  DuckDB ran out of memory: raise DBT_DUCKDB_MEMORY_LIMIT (or lower DBT_DUCKDB_THREADS)
   40  the build file stayed locked by another process past the retries
-  75  another run of this job holds the job lock: refused, nothing done
-   1  anything else (see the run's log)
+  50  a publication gate failed (the check is named); --accept-changes accepts a real jump
+  60  no space left on the device (build or publish side)
+  61  the build file is corrupt or not a DuckDB file
+  75  another job holds this runs folder or this publish folder: refused, nothing done
+ 130  stopped by SIGINT; 143 stopped by SIGTERM (dbt stopped, job.json written)
 """
 
 from __future__ import annotations
@@ -31,18 +37,23 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import duckdb
 import yaml
+from publication import GateSettings, Permissions, PublishError, public_marts, publish
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 
 EXIT_OK = 0
+EXIT_OTHER = 1
+EXIT_CONFIG = 2
 EXIT_STALE = 10
 EXIT_BUILD_FAILED = 20
 EXIT_OUT_OF_MEMORY = 30
 EXIT_LOCK_TIMEOUT = 40
+EXIT_GATE = 50
+EXIT_DISK_FULL = 60
+EXIT_CORRUPT = 61
 EXIT_ALREADY_RUNNING = 75
-EXIT_OTHER = 1
+PUBLISH_EXIT_CODES = {"gate": EXIT_GATE, "disk_full": EXIT_DISK_FULL, "io": EXIT_OTHER}
 
 # Vars the sources YAML renders straight into SQL (relation names, the freshness column):
 # `dbt source freshness` runs that SQL before any model validates them, so the job does.
@@ -51,6 +62,11 @@ IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 LOCK_MARKERS = ("Could not set lock on file", "Conflicting lock is held")
 OOM_MARKERS = ("Out of Memory Error", "OutOfMemoryException", "could not allocate block")
+DISK_FULL_MARKERS = ("No space left on device", "disk is full", "Disk is full")
+CORRUPT_MARKERS = ("not a valid DuckDB database file", "Corrupt database file", "database file is corrupt")
+# dbt's per-node result lines: "12 of 640 OK created sql table model main.x ... [OK in 0.1s]"
+NODE_RESULT = re.compile(r"\b(\d+) of (\d+) (OK|PASS|WARN|ERROR|FAIL|SKIP)\b")
+PROGRESS_STEPS = 10  # a console line each tenth of the nodes, and every warning or error at once
 
 
 @dataclass
@@ -65,6 +81,9 @@ class JobConfig:
     full_refresh: bool = False
     unit_tests: bool = False
     extra_vars: str | None = None
+    gates: GateSettings = field(default_factory=GateSettings)
+    permissions: Permissions = field(default_factory=Permissions)
+    keep_versions: int = 2
     dbt_executable: str = field(default_factory=lambda: str(Path(sys.executable).with_name("dbt")))
 
 
@@ -78,6 +97,18 @@ class JobError(Exception):
     def __init__(self, exit_code: int, message: str) -> None:
         super().__init__(message)
         self.exit_code = exit_code
+
+
+class Stopped(BaseException):
+    """SIGTERM or SIGINT arrived: stop dbt, keep the publication, report, exit 128 + signal."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+
+
+def raise_stopped(signum: int, _frame: object) -> None:
+    raise Stopped(signum)
 
 
 def die_with_parent(parent_pid: int) -> None:
@@ -139,18 +170,68 @@ def run_dbt(config: JobConfig, run_dir: Path, args: list[str]) -> StepResult:
     if config.extra_vars:
         command += ["--vars", config.extra_vars]
     job_pid = os.getpid()
-    completed = subprocess.run(
-        command,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-        preexec_fn=lambda: die_with_parent(job_pid),  # safe: the job is single-threaded
-    )
-    output = completed.stdout + completed.stderr
-    with (run_dir / "job.log").open("a") as log:
-        log.write(f"$ {' '.join(command)}\n{output}\n")
-    return StepResult(completed.returncode, output)
+    lines: list[str] = []
+    with (run_dir / "job.log").open("a") as job_log:
+        job_log.write(f"$ {' '.join(command)}\n")
+        process = subprocess.Popen(
+            command,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            errors="replace",
+            preexec_fn=lambda: die_with_parent(job_pid),  # safe: the job is single-threaded
+        )
+        try:
+            progress = Progress(run_dir, args[0])
+            assert process.stdout is not None
+            for line in process.stdout:
+                lines.append(line)
+                job_log.write(line)
+                progress.see(line)
+            returncode = process.wait()
+        except BaseException:
+            stop_child(process)
+            raise
+    return StepResult(returncode, "".join(lines))
+
+
+def stop_child(process: subprocess.Popen) -> None:
+    """Stop dbt the way a scheduler stops the job: SIGTERM, then SIGKILL after 30 seconds."""
+    if process.poll() is not None:
+        return
+    process.terminate()
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+class Progress:
+    """A console line per tenth of dbt's nodes, and each warning or error as it happens."""
+
+    def __init__(self, run_dir: Path, command: str) -> None:
+        self.run_dir, self.command, self.next_step, self.warnings, self.errors = run_dir, command, 1, 0, 0
+
+    def see(self, line: str) -> None:
+        match = NODE_RESULT.search(line)
+        if not match:
+            return
+        done, total, status = int(match[1]), int(match[2]), match[3]
+        if status == "WARN":
+            self.warnings += 1
+        if status in {"ERROR", "FAIL"}:
+            self.errors += 1
+        if status in {"WARN", "ERROR", "FAIL"}:
+            log(self.run_dir, f"dbt {self.command}: {line.strip()[line.strip().find(match[0]) :]}")
+        if done * PROGRESS_STEPS >= self.next_step * total:
+            self.next_step = done * PROGRESS_STEPS // total + 1
+            log(
+                self.run_dir,
+                f"dbt {self.command}: {done}/{total} nodes done, "
+                f"{self.warnings} warnings, {self.errors} errors",
+            )
 
 
 def run_with_lock_retries(config: JobConfig, run_dir: Path, args: list[str]) -> StepResult:
@@ -178,16 +259,45 @@ def check_source_vars(extra_vars: str | None) -> None:
     try:
         parsed = yaml.safe_load(extra_vars)
     except yaml.YAMLError as error:
-        raise JobError(EXIT_OTHER, f"--vars is not valid YAML, nothing run: {error}") from error
+        raise JobError(EXIT_CONFIG, f"--vars is not valid YAML, nothing run: {error}") from error
     if not isinstance(parsed, dict):
-        raise JobError(EXIT_OTHER, "--vars must be a YAML mapping of var names to values, nothing run")
+        raise JobError(EXIT_CONFIG, "--vars must be a YAML mapping of var names to values, nothing run")
     for name in SOURCE_SQL_VARS:
         value = parsed.get(name)
         if value is not None and not IDENTIFIER.fullmatch(str(value)):
-            raise JobError(EXIT_OTHER, f"var '{name}' must be a plain identifier, got {value!r}; nothing run")
+            raise JobError(
+                EXIT_CONFIG, f"var '{name}' must be a plain identifier, got {value!r}; nothing run"
+            )
 
 
-def check_out_of_memory(result: StepResult) -> None:
+def check_build_database(config: JobConfig) -> None:
+    """Refuse a missing build file (dbt would create an empty one) and make it owner-only."""
+    path = config.build_database
+    if not path.is_file():
+        raise JobError(
+            EXIT_CONFIG,
+            f"build database {path} does not exist; it must hold the raw Salesforce tables "
+            "(check --build-database or DBT_DUCKDB_PATH); nothing run, no file created",
+        )
+    for file in (path, path.with_name(path.name + ".wal")):  # the raw tables hold PII
+        if file.exists() and file.stat().st_mode & 0o077:
+            file.chmod(0o600)
+
+
+def check_resources(result: StepResult, config: JobConfig) -> None:
+    """Exit codes for what is not a failing model or test: disk full, corrupt file, memory."""
+    if any(marker in result.output for marker in DISK_FULL_MARKERS):
+        raise JobError(
+            EXIT_DISK_FULL,
+            f"no space left on the device while dbt wrote {config.build_database}: "
+            "free space there and run again",
+        )
+    if any(marker in result.output for marker in CORRUPT_MARKERS):
+        raise JobError(
+            EXIT_CORRUPT,
+            f"the build file {config.build_database} is corrupt or not a DuckDB file: restore it from a "
+            "backup or load the raw data into a new file; nothing built",
+        )
     if any(marker in result.output for marker in OOM_MARKERS):
         limit = os.environ.get("DBT_DUCKDB_MEMORY_LIMIT", "8GB (profiles.yml default)")
         raise JobError(
@@ -197,16 +307,29 @@ def check_out_of_memory(result: StepResult) -> None:
         )
 
 
-def failed_nodes(run_dir: Path) -> list[str]:
+def nodes_with_status(run_dir: Path, statuses: set[str], detail: str) -> list[str]:
+    """The nodes of the last dbt run whose status is in `statuses`, each with its
+    failing-row count (detail "rows") or its status (detail "status")."""
     results_file = run_dir / "target" / "run_results.json"
     if not results_file.exists():
         return []
     results = json.loads(results_file.read_text())["results"]
-    return sorted(
-        f"{result['unique_id']} ({result['status']})"
-        for result in results
-        if result["status"] in {"error", "fail", "runtime error"}
-    )
+
+    def described(result: dict) -> str:
+        if detail == "status":
+            return f"{result['unique_id']} ({result['status']})"
+        rows = result.get("failures") or 0
+        return f"{result['unique_id']} ({rows} row{'' if rows == 1 else 's'})"
+
+    return sorted(described(result) for result in results if result["status"] in statuses)
+
+
+def warned_nodes(run_dir: Path) -> list[str]:
+    return nodes_with_status(run_dir, {"warn"}, "rows")
+
+
+def failed_nodes(run_dir: Path) -> list[str]:
+    return nodes_with_status(run_dir, {"error", "fail", "runtime error"}, "status")
 
 
 def stale_sources(run_dir: Path) -> list[str]:
@@ -221,55 +344,6 @@ def stale_sources(run_dir: Path) -> list[str]:
     )
 
 
-def publish(config: JobConfig, run_dir: Path) -> Path:
-    """Copy the finished build to the publication folder and swap it in atomically.
-
-    A reader holding the old published file keeps reading the old copy (same
-    inode) until it reconnects; new connections see the new copy. Marts are
-    also exported as Parquet, swapped in as a whole folder.
-    """
-    config.publish_dir.mkdir(parents=True, exist_ok=True)
-    published = config.publish_dir / config.build_database.name
-    staging_copy = published.with_name(published.name + ".incoming")
-    shutil.copyfile(config.build_database, staging_copy)
-    parquet_incoming = config.publish_dir / "parquet.incoming"
-    shutil.rmtree(parquet_incoming, ignore_errors=True)
-    parquet_incoming.mkdir()
-    with duckdb.connect(str(staging_copy), read_only=True) as con:
-        marts = [
-            row[0]
-            for row in con.execute(
-                "select table_name from information_schema.tables "
-                "where table_schema = 'main' and (table_name like 'fct\\_%' escape '\\' "
-                "or table_name like 'dim\\_%' escape '\\')"
-            ).fetchall()
-        ]
-        for table in marts:
-            con.execute(
-                f"copy (select * from \"{table}\") to '{parquet_incoming / table}.parquet' (format parquet)"
-            )
-    os.replace(staging_copy, published)
-    parquet_dir = config.publish_dir / "parquet"
-    parquet_previous = config.publish_dir / "parquet.previous"
-    shutil.rmtree(parquet_previous, ignore_errors=True)
-    if parquet_dir.exists():
-        os.replace(parquet_dir, parquet_previous)
-    os.replace(parquet_incoming, parquet_dir)
-    shutil.rmtree(parquet_previous, ignore_errors=True)
-    (config.publish_dir / "published.json").write_text(
-        json.dumps(
-            {
-                "published_at": dt.datetime.now(dt.UTC).isoformat(),
-                "run": run_dir.name,
-                "marts": sorted(marts),
-            },
-            indent=2,
-        )
-    )
-    log(run_dir, f"published {published} and {len(marts)} Parquet marts")
-    return published
-
-
 def log(run_dir: Path, message: str) -> None:
     line = f"{dt.datetime.now(dt.UTC).isoformat(timespec='seconds')} {message}"
     print(line, flush=True)
@@ -277,58 +351,124 @@ def log(run_dir: Path, message: str) -> None:
         handle.write(line + "\n")
 
 
+def take_lock(path: Path, what: str):
+    """An exclusive flock on `path`, or None when another job holds it."""
+    handle = path.open("w")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.close()
+        print(
+            f"another run of the job is in progress ({what} {path} is held); refusing to start",
+            file=sys.stderr,
+        )
+        return None
+    return handle
+
+
+def build_and_publish(config: JobConfig, run_dir: Path, summary: dict[str, object]) -> None:
+    check_source_vars(config.extra_vars)
+    check_build_database(config)
+    if not config.skip_freshness:
+        log(run_dir, "checking source freshness")
+        freshness = run_with_lock_retries(config, run_dir, ["source", "freshness"])
+        check_resources(freshness, config)
+        if freshness.returncode != 0:
+            stale = stale_sources(run_dir)
+            if stale:
+                raise JobError(EXIT_STALE, "stale sources, nothing built: " + ", ".join(stale))
+            raise JobError(EXIT_OTHER, "dbt source freshness failed; see job.log")
+    log(run_dir, "dbt build")
+    build_args = ["build", *(["--full-refresh"] if config.full_refresh else [])]
+    # Unit tests check SQL logic on fixtures, not the day's data: they gate changes in CI
+    # (make test), and skipping them here saves their fixed cost on every scheduled run.
+    if not config.unit_tests:
+        build_args += ["--exclude-resource-type", "unit_test"]
+    build = run_with_lock_retries(config, run_dir, build_args)
+    check_resources(build, config)
+    warnings = warned_nodes(run_dir)
+    summary["warning_count"], summary["warnings"] = len(warnings), warnings
+    if warnings:
+        log(run_dir, f"{len(warnings)} dbt warnings: " + ", ".join(warnings))
+    if build.returncode != 0:
+        failures = failed_nodes(run_dir)
+        raise JobError(
+            EXIT_BUILD_FAILED,
+            "dbt build failed, publication unchanged: " + (", ".join(failures) or "see job.log"),
+        )
+    if config.target != "duckdb":
+        return
+    log(run_dir, "auditing and publishing the public marts")
+    try:
+        marts = public_marts(run_dir / "target" / "manifest.json")
+        record = publish(
+            config.build_database,
+            config.publish_dir,
+            run_dir.name,
+            marts,
+            config.gates,
+            config.permissions,
+            config.keep_versions,
+        )
+    except PublishError as error:
+        raise JobError(PUBLISH_EXIT_CODES[error.kind], str(error)) from error
+    for note in record["accepted_changes"]:
+        log(run_dir, note)
+    summary["published"] = str(config.publish_dir / "current")
+    summary["published_marts"] = len(record["marts"])
+    log(run_dir, f"published {len(record['marts'])} marts to {config.publish_dir} (version {run_dir.name})")
+
+
 def run_job(config: JobConfig) -> int:
     os.umask(0o077)
     config.runs_dir.mkdir(parents=True, exist_ok=True)
-    lock_file = (config.runs_dir / "job.lock").open("w")
-    try:
-        fcntl.flock(lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        print("another run of the job is in progress (job.lock is held); refusing to start", file=sys.stderr)
+    config.publish_dir.mkdir(parents=True, exist_ok=True)
+    # One job per runs folder and one per publish folder: two jobs with different runs
+    # folders aimed at the same publication must not interleave their writes.
+    runs_lock = take_lock(config.runs_dir / "job.lock", "job lock")
+    if runs_lock is None:
         return EXIT_ALREADY_RUNNING
+    publish_lock = take_lock(config.publish_dir / ".publish.lock", "publish lock")
+    if publish_lock is None:
+        runs_lock.close()
+        return EXIT_ALREADY_RUNNING
+    previous_handlers = {
+        signum: signal.signal(signum, raise_stopped) for signum in (signal.SIGTERM, signal.SIGINT)
+    }
     run_dir = config.runs_dir / dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%fZ")
-    run_dir.mkdir(parents=True)
-    reuse_parse_cache(config.runs_dir, run_dir)
     summary: dict[str, object] = {"run": run_dir.name, "build_database": str(config.build_database)}
     exit_code = EXIT_OTHER
     try:
-        check_source_vars(config.extra_vars)
-        if not config.skip_freshness:
-            log(run_dir, "checking source freshness")
-            freshness = run_with_lock_retries(config, run_dir, ["source", "freshness"])
-            check_out_of_memory(freshness)
-            if freshness.returncode != 0:
-                stale = stale_sources(run_dir)
-                if stale:
-                    raise JobError(EXIT_STALE, "stale sources, nothing built: " + ", ".join(stale))
-                raise JobError(EXIT_OTHER, "dbt source freshness failed; see job.log")
-        log(run_dir, "dbt build")
-        build_args = ["build", *(["--full-refresh"] if config.full_refresh else [])]
-        # Unit tests check SQL logic on fixtures, not the day's data: they gate changes in CI
-        # (make test), and skipping them here saves their fixed cost on every scheduled run.
-        if not config.unit_tests:
-            build_args += ["--exclude-resource-type", "unit_test"]
-        build = run_with_lock_retries(config, run_dir, build_args)
-        check_out_of_memory(build)
-        if build.returncode != 0:
-            failures = failed_nodes(run_dir)
-            raise JobError(
-                EXIT_BUILD_FAILED,
-                "dbt build failed, publication unchanged: " + (", ".join(failures) or "see job.log"),
-            )
-        if config.target == "duckdb":
-            summary["published"] = str(publish(config, run_dir))
+        run_dir.mkdir(parents=True)
+        reuse_parse_cache(config.runs_dir, run_dir)
+        build_and_publish(config, run_dir, summary)
         exit_code = EXIT_OK
         log(run_dir, "job succeeded")
     except JobError as error:
         exit_code = error.exit_code
         log(run_dir, f"job failed (exit {exit_code}): {error}")
         print(str(error), file=sys.stderr)
+    except Stopped as stop:
+        exit_code = 128 + stop.signum
+        message = f"job stopped by {stop} (exit {exit_code}): dbt stopped, last publication kept"
+        log(run_dir, message)
+        print(message, file=sys.stderr)
+    except OSError as error:
+        exit_code = EXIT_DISK_FULL if error.errno in (28, 122) else EXIT_OTHER  # ENOSPC, EDQUOT
+        message = f"job failed (exit {exit_code}): {error}"
+        print(message, file=sys.stderr)
+        if run_dir.exists():
+            log(run_dir, message)
     finally:
         summary["exit_code"] = exit_code
-        (run_dir / "job.json").write_text(json.dumps(summary, indent=2))
-        fcntl.flock(lock_file, fcntl.LOCK_UN)
-        lock_file.close()
+        try:
+            (run_dir / "job.json").write_text(json.dumps(summary, indent=2))
+        except OSError as error:
+            print(f"could not write job.json: {error}", file=sys.stderr)
+        for signum, handler in previous_handlers.items():
+            signal.signal(signum, handler)
+        publish_lock.close()
+        runs_lock.close()
     return exit_code
 
 
@@ -359,6 +499,45 @@ def parse_args(argv: list[str] | None = None) -> JobConfig:
         "--unit-tests", action="store_true", help="also run the unit tests (CI runs them; default: excluded)"
     )
     parser.add_argument("--vars", dest="extra_vars", help="dbt --vars YAML, passed through")
+    gates = parser.add_argument_group("publication gates (exit 50 when one fails)")
+    defaults = GateSettings()
+    gates.add_argument(
+        "--max-headline-change",
+        type=float,
+        default=defaults.max_change,
+        help="largest relative move of a headline sum (leads, appointments, pipeline, won, won amount over "
+        "the recent complete periods) versus the last publication (default %(default)s)",
+    )
+    gates.add_argument(
+        "--min-headline-count",
+        type=int,
+        default=defaults.min_count,
+        help="compare a headline only when its previous value is at least this (default %(default)s)",
+    )
+    gates.add_argument(
+        "--recent-periods", type=int, default=defaults.recent_periods, help="complete periods compared"
+    )
+    gates.add_argument(
+        "--won-tolerance",
+        type=float,
+        default=defaults.won_tolerance,
+        help="largest relative gap between CRM is_won and won-mapped opportunities (default %(default)s)",
+    )
+    gates.add_argument(
+        "--accept-changes",
+        action="store_true",
+        help="publish although a headline moved beyond the bound (a real change: logged and recorded)",
+    )
+    gates.add_argument(
+        "--allow-empty-mart", action="append", default=[], metavar="MART", help="a mart that may be empty"
+    )
+    parser.add_argument(
+        "--reader-group",
+        help="group that may read the publication (files 640, folders 750); default: owner only",
+    )
+    parser.add_argument(
+        "--keep-versions", type=int, default=2, help="publications kept for readers still on an older one"
+    )
     args = parser.parse_args(argv)
     return JobConfig(
         build_database=args.build_database.resolve(),
@@ -371,6 +550,16 @@ def parse_args(argv: list[str] | None = None) -> JobConfig:
         full_refresh=args.full_refresh,
         unit_tests=args.unit_tests,
         extra_vars=args.extra_vars,
+        gates=GateSettings(
+            max_change=args.max_headline_change,
+            min_count=args.min_headline_count,
+            recent_periods=args.recent_periods,
+            won_tolerance=args.won_tolerance,
+            accept_changes=args.accept_changes,
+            allow_empty=frozenset(args.allow_empty_mart),
+        ),
+        permissions=Permissions(args.reader_group),
+        keep_versions=max(args.keep_versions, 1),
     )
 
 

@@ -7,7 +7,12 @@
     (an account that was not synced, a role missing from user_role...) are
     flagged, one check per reference: the rows stay in the funnel and fall
     back to explicit members (department Unassigned or Unmapped, no tier).
+    Implausible inputs are counted too: negative amounts, amounts above var
+    opportunity_amount_max, close dates before creation, and dates outside
+    vars plausible_date_min / plausible_date_max (plausibility_date_checks):
+    leads created before the minimum are excluded, the rest flagged.
 #}
+{%- set bounds = plausibility_bounds() %}
 with
 
 leads as (
@@ -159,7 +164,29 @@ opportunity_won_flags as (
     ('event', 'activity_without_person', 'excluded', 'events', activity_without_person),
     ('opportunity', 'person_attached_by_account', 'flagged', 'outcomes', "person_link = 'account'"),
     ('opportunity', 'person_attached_by_contact_role', 'flagged', 'outcomes', "person_link = 'contact_role'"),
+    ('lead', 'created_before_plausible_date', 'excluded', 'leads', 'is_created_before_plausible_date'),
+    ('opportunity', 'negative_amount', 'flagged', 'opportunities', 'amount_local < 0'),
+    ('opportunity', 'amount_above_plausible_max', 'flagged', 'outcomes', 'amount > ' ~ bounds.amount_max),
+    ('opportunity', 'close_date_before_created_date', 'flagged', 'opportunities',
+        'close_date < cast(created_at as date)'),
 ] %}
+{#- dates outside the plausible range: leads created before the minimum are excluded above -#}
+{%- set date_relations = {
+    'stg_salesforce__leads': 'staged_leads',
+    'stg_salesforce__opportunities': 'opportunities',
+    'stg_salesforce__opportunity_history': 'staged_opportunity_history',
+    'stg_salesforce__tasks': 'tasks',
+    'stg_salesforce__events': 'events',
+    'stg_salesforce__campaign_members': 'staged_campaign_members',
+} %}
+{%- for date_check in plausibility_date_checks() -%}
+    {%- if date_check.object != 'lead' -%}
+        {%- do checks.append((date_check.object, 'dated_before_plausible_date', 'flagged',
+            date_relations[date_check.model], date_check.before_min)) -%}
+    {%- endif -%}
+    {%- do checks.append((date_check.object, 'dated_after_plausible_date', 'flagged',
+        date_relations[date_check.model], date_check.after_max)) -%}
+{%- endfor %}
 {#- a reference to a record the export does not hold: flagged, the row stays -#}
 {%- for checked_object, check_name, relation, column, target, target_column in references -%}
     {%- do checks.append((checked_object, check_name, 'flagged', relation,

@@ -41,6 +41,7 @@ RUN_JOB = PROJECT_DIR / "scripts" / "run_job.py"
 
 LEADS = 1500
 DATABASE_NAME = "warehouse.duckdb"
+PUBLISHED_DATABASE = "revenue_funnel.duckdb"  # scripts/publication.py
 DUCKDB_CONFIG = {"storage_compatibility_version": "v1.4.0"}
 # Unit tests do not read the data: no fault can change them.
 BUILD_FLAGS = ["--exclude", "resource_type:unit_test", "--indirect-selection", "cautious"]
@@ -512,7 +513,8 @@ class JobPaths:
 
     @property
     def published(self) -> Path:
-        return self.publish_dir / DATABASE_NAME
+        """The stable name readers open (a symlink into the current version)."""
+        return self.publish_dir / PUBLISHED_DATABASE
 
     @property
     def runs_dir(self) -> Path:

@@ -6,10 +6,11 @@ DAG it reaches (tests included, unit tests excluded). The assertions name the ex
 which dbt tests warn or fail, the counts in audit_salesforce_row_counts and
 audit_funnel_exclusions, and which models must come out identical to the baseline.
 The scheduled job (scripts/run_job.py) is exercised on DuckDB files: stale feed, locks,
-concurrent runs, a killed build, out of memory, failing tests, file permissions.
+concurrent runs and two writers on one publication, a killed or signalled build, out of memory,
+failing tests, the publication gates, a full disk, a corrupt or missing build file, permissions.
 
-Each case is documented in the README (section "Fault-injection cases", same names as the tests;
-tests/python/test_docs_complete.py checks both lists match) and the suite in docs/fault_injection.md.
+Each case is documented in docs/fault_injection.md (section "The cases", same names as the tests;
+tests/python/test_docs_complete.py checks both lists match).
 
 Targets: the SQL-level cases are parametrized by `target`: DuckDB and Postgres (on the server
 of scripts/start_postgres.sh) by default; REVENUE_FUNNEL_FAULT_TARGETS=duckdb narrows them, and
@@ -20,12 +21,14 @@ DuckDB files and run on DuckDB only.
 from __future__ import annotations
 
 import datetime as dt
+import grp
 import hashlib
 import json
 import math
 import os
 import re
 import shutil
+import signal
 import stat
 import subprocess
 import sys
@@ -39,6 +42,7 @@ import yaml
 from faults import (
     DATABASE_NAME,
     PROJECT_DIR,
+    RUN_JOB,
     Case,
     CasePool,
     CaseResult,
@@ -285,6 +289,70 @@ def inject_zero_lead_month(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
+NEGATIVE_WON_AMOUNT = -5_000_000
+IMPLAUSIBLE_LEAD = "fault_lead_in_1900"  # not 15 characters: kept as is, no id suffix
+VARIANT_TITLE = "Variant Title"
+# the first won deal in the corporate currency (USD): its won amount is its raw amount
+FIRST_USD_WON = "stage_name = 'Closed Won' and currency_iso_code = 'USD'"
+
+
+def inject_negative_won_amount(con: duckdb.DuckDBPyConnection) -> None:
+    won = first_ids(con, "opportunity", 1, FIRST_USD_WON)
+    con.execute(f"update salesforce.opportunity set amount = {NEGATIVE_WON_AMOUNT} where id = '{won[0]}'")
+
+
+def inject_close_before_created(con: duckdb.DuckDBPyConnection) -> None:
+    won = first_ids(con, "opportunity", 1, FIRST_USD_WON)
+    con.execute(
+        "update salesforce.opportunity set close_date = cast(created_date as date) - interval 1 day "
+        f"where id = '{won[0]}'"
+    )
+
+
+def inject_lead_created_1900(con: duckdb.DuckDBPyConnection) -> None:
+    # a new lead (own id and email, so its own person) keyed in with the year 1900
+    con.execute(
+        f"""
+        insert into salesforce.lead
+        select * replace (
+            '{IMPLAUSIBLE_LEAD}' as id, 'lead.1900@fault-injection.invalid' as email,
+            timestamp '1900-01-01 09:00:00' as created_date)
+        from salesforce.lead where not is_converted order by id limit 1
+        """
+    )
+
+
+def inject_task_loaded_in_2099(con: duckdb.DuckDBPyConnection) -> None:
+    # a loader that stamped one row with a far-future load time
+    con.execute(
+        "update salesforce.task set _fivetran_synced = timestamp '2099-06-01 00:00:00' "
+        "where id = (select min(id) from salesforce.task)"
+    )
+
+
+def inject_tied_duplicate_variant_last(con: duckdb.DuckDBPyConnection) -> None:
+    # a second copy of a lead with the same modstamp and load time but another title, stored after it
+    con.execute(
+        f"insert into salesforce.lead select * replace ('{VARIANT_TITLE}' as title) "
+        f"from salesforce.lead where id = '{unconverted_leads(con, 1)[0]}'"
+    )
+
+
+def inject_tied_duplicate_variant_first(con: duckdb.DuckDBPyConnection) -> None:
+    # the same two rows, stored in the opposite physical order
+    lead = unconverted_leads(con, 1)[0]
+    con.execute(f"create temp table original_lead as select * from salesforce.lead where id = '{lead}'")
+    con.execute(f"delete from salesforce.lead where id = '{lead}'")
+    con.execute(
+        f"insert into salesforce.lead select * replace ('{VARIANT_TITLE}' as title) from original_lead"
+    )
+    con.execute("insert into salesforce.lead select * from original_lead")
+
+
+def inject_null_role_developer_names(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute("update salesforce.user_role set developer_name = null")
+
+
 # --- the cases -----------------------------------------------------------------------------------
 
 LEAD_FUNNEL = funnel_selection("lead")
@@ -409,6 +477,48 @@ CASES: dict[str, Case] = {
                     funnel_selection("lead", marts=("fct_funnel_periods", "fct_kpi_controllability_factors"))
                 ),
             ),
+        ),
+        Case(
+            "negative_won_amount",
+            ("opportunity",),
+            inject_negative_won_amount,
+            (build_step(funnel_selection("opportunity")),),
+        ),
+        Case(
+            "close_date_before_created_date",
+            ("opportunity",),
+            inject_close_before_created,
+            (build_step(funnel_selection("opportunity")),),
+        ),
+        Case(
+            "lead_created_in_1900",
+            ("lead",),
+            inject_lead_created_1900,
+            (build_step(funnel_selection("lead", marts=("fct_funnel_periods", "dim_calendar"))),),
+        ),
+        Case(
+            "task_loaded_in_2099",
+            ("task",),
+            inject_task_loaded_in_2099,
+            (build_step(funnel_selection("task", marts=("fct_funnel_periods", "dim_calendar"))),),
+        ),
+        Case(
+            "tied_duplicate_variant_last",
+            ("lead",),
+            inject_tied_duplicate_variant_last,
+            (build_step(staging_selection("lead")),),
+        ),
+        Case(
+            "tied_duplicate_variant_first",
+            ("lead",),
+            inject_tied_duplicate_variant_first,
+            (build_step(staging_selection("lead")),),
+        ),
+        Case(
+            "null_role_developer_names",
+            ("user_role",),
+            inject_null_role_developer_names,
+            (build_step(funnel_selection("user_role")),),
         ),
         Case(
             "hostile_string_var",
@@ -586,10 +696,49 @@ def file_digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def publication_state(paths: JobPaths) -> tuple[str, str] | None:
+def publication_state(paths: JobPaths) -> tuple[str, ...] | None:
+    """Everything a reader can see: the version pointer, the DuckDB file, published.json, Parquet."""
     if not paths.published.exists():
         return None
-    return file_digest(paths.published), (paths.publish_dir / "published.json").read_text()
+    parquet = sorted(paths.publish_dir.glob("parquet/*.parquet"))
+    return (
+        os.readlink(paths.publish_dir / "current"),
+        file_digest(paths.published),
+        (paths.publish_dir / "published.json").read_text(),
+        *(f"{path.name} {file_digest(path)}" for path in parquet),
+    )
+
+
+def leftovers(paths: JobPaths) -> list[Path]:
+    """Partial output a failed or killed run must not leave behind."""
+    return [*paths.publish_dir.glob("versions/*.incoming"), *paths.publish_dir.glob("*.wal")]
+
+
+def published_tables(paths: JobPaths) -> dict[str, set[str]]:
+    with connect(paths.published, read_only=True) as con:
+        rows = con.execute("select schema_name, table_name from duckdb_tables()").fetchall()
+    tables: dict[str, set[str]] = {}
+    for schema, table in rows:
+        tables.setdefault(schema, set()).add(table)
+    return tables
+
+
+def public_models(run_dir: Path) -> set[str]:
+    manifest = json.loads((run_dir / "target" / "manifest.json").read_text())
+    return {
+        node["name"]
+        for node in manifest["nodes"].values()
+        if node["resource_type"] == "model" and node.get("access") == "public"
+    }
+
+
+# Tables a user or an attacker left in the build file's main schema: neither is a mart.
+STOLEN_FILE = "stolen.csv"
+STRAY_MART = "fct_funnel_weekly_old"
+
+
+def hostile_table_name(work: Path) -> str:
+    return f"fct_x\" ) to '{work / STOLEN_FILE}' (format csv); --"
 
 
 def set_loaded_at(database: Path, loaded_at: dt.datetime, tables: list[str] | None = None) -> None:
@@ -605,7 +754,7 @@ def utc_now() -> dt.datetime:
 
 
 def clone_job(source: JobPaths, root: Path) -> JobPaths:
-    shutil.copytree(source.root, root)
+    shutil.copytree(source.root, root, symlinks=True)  # the publication is symlinks into versions/
     return JobPaths(root)
 
 
@@ -625,8 +774,17 @@ def published_job(duckdb_pool: CasePool, work: Path) -> JobPaths:
     paths.build_database.parent.mkdir(parents=True)
     shutil.copyfile(Path(baseline(duckdb_pool).env["DBT_DUCKDB_PATH"]), paths.build_database)
     set_loaded_at(paths.build_database, utc_now() - dt.timedelta(hours=1))
+    hostile = hostile_table_name(work).replace('"', '""')
+    inject_into(
+        paths.build_database,
+        lambda con: [
+            con.execute(f'create table main."{name}" as select * from salesforce.lead limit 5')
+            for name in (STRAY_MART, hostile)
+        ],
+    )
     completed = run_job(paths)
     assert completed.returncode == 0, completed.stdout + completed.stderr
+    (paths.root / "first_run.out").write_text(completed.stdout)
     return paths
 
 
@@ -642,7 +800,34 @@ def test_job_publishes_owner_only_files(published_job: JobPaths) -> None:
         f"{path} {stat.filemode(path.stat().st_mode)}" for path in created if path.stat().st_mode & 0o077
     ]
     assert too_open == []
-    assert stat.S_IMODE(published_job.published.stat().st_mode) == 0o600
+    assert stat.S_IMODE(published_job.published.stat().st_mode) == 0o400  # read-only for its owner too
+    assert stat.S_IMODE(published_job.build_database.stat().st_mode) == 0o600  # raw PII
+
+
+def test_job_publishes_exactly_the_public_marts(published_job: JobPaths, work: Path) -> None:
+    run_dir = published_job.run_dirs()[-1]
+    marts = public_models(run_dir)
+    assert {"fct_funnel_periods", "fct_kpi_controllability", "dim_calendar"} <= marts
+    assert not [name for name in marts if name.split("_")[0] in {"base", "stg", "int", "snap", "audit"}]
+    # only the marts, in one schema: no raw salesforce schema, no staging, no stray tables
+    assert published_tables(published_job) == {"main": marts}
+    parquet = {path.stem for path in published_job.publish_dir.glob("parquet/*.parquet")}
+    assert parquet == marts
+    assert not (work / STOLEN_FILE).exists()  # the hostile table name never reached SQL
+    published = json.loads((published_job.publish_dir / "published.json").read_text())
+    with connect(published_job.published, read_only=True) as con:
+        rows = {name: con.execute(f"select count(*) from {name}").fetchone()[0] for name in marts}
+    assert {mart["name"]: mart["rows"] for mart in published["marts"]} == rows
+    assert min(rows.values()) > 0
+    current = os.readlink(published_job.publish_dir / "current")
+    assert published["run"] == run_dir.name == Path(current).name
+    assert published["headline"]["leads_count"] > 0 and len(published["headline"]["periods"]) == 3
+    # progress and warnings reach the console and job.json
+    summary = json.loads((run_dir / "job.json").read_text())
+    assert summary["warning_count"] == len(summary["warnings"])
+    console = (published_job.root / "first_run.out").read_text()
+    assert re.search(r"dbt build: (\d+)/\1 nodes done", console)
+    assert f"{summary['warning_count']} dbt warnings" in console or summary["warning_count"] == 0
 
 
 def test_job_stale_feed_exits_10(published_job: JobPaths, work: Path) -> None:
@@ -712,7 +897,7 @@ class KilledThenRerun:
 def killed_then_rerun(published_job: JobPaths, work: Path) -> KilledThenRerun:
     paths = clone_job(published_job, work / "job_killed")
     before = publication_state(paths)
-    count_sql = "select count(*) from stg_salesforce__leads"
+    count_sql = "select count(*) from fct_funnel_leads"
     with connect(paths.published, read_only=True) as con:
         published_count = con.execute(count_sql).fetchone()[0]
     delete_leads(paths.build_database, 10)
@@ -734,6 +919,8 @@ def killed_then_rerun(published_job: JobPaths, work: Path) -> KilledThenRerun:
     build_finished_after_kill = "Command `dbt build`" in (killed_run / "dbt.log").read_text(errors="replace")
     after_kill = publication_state(paths)
     reader = Holder.open(paths.published)
+    # a BI session that opened the publication read-write and crashed leaves a WAL beside it
+    (paths.publish_dir / "revenue_funnel.duckdb.wal").write_bytes(b"not for the next version")
     try:
         rerun = run_job(paths)
         reader_count = int(reader.scalar(count_sql))
@@ -768,7 +955,7 @@ def test_job_killed_mid_build_then_rerun(killed_then_rerun: KilledThenRerun) -> 
     assert scenario.orphans_gone, processes_with(str(scenario.killed_run))
     assert not scenario.build_finished_after_kill
     assert scenario.after_kill == scenario.before
-    assert not (scenario.paths.publish_dir / (DATABASE_NAME + ".incoming")).exists()
+    assert leftovers(scenario.paths) == []  # nor the stale WAL a crashed BI session left
     assert not (scenario.killed_run / "job.json").exists()
     # the rerun succeeds and publishes the new data
     assert scenario.rerun.returncode == 0, scenario.rerun.stdout + scenario.rerun.stderr
@@ -829,12 +1016,224 @@ def test_job_hostile_source_var_refused(published_job: JobPaths, work: Path) -> 
     with connect(paths.build_database, read_only=True) as con:
         tasks = con.execute("select count(*) from salesforce.task").fetchone()[0]
     completed = run_job(paths, "--vars", json.dumps({"salesforce_schema": HOSTILE_SCHEMA}))
-    assert completed.returncode == 1, completed.stdout + completed.stderr
+    assert completed.returncode == 2, completed.stdout + completed.stderr
     assert "var 'salesforce_schema' must be a plain identifier" in completed.stderr
     assert "$ " not in (paths.run_dirs()[-1] / "job.log").read_text()  # no dbt command ran
     with connect(paths.build_database, read_only=True) as con:
         assert con.execute("select count(*) from salesforce.task").fetchone()[0] == tasks
     assert publication_state(paths) == before
+
+
+def test_job_second_job_on_the_same_publish_folder_refused_75(published_job: JobPaths, work: Path) -> None:
+    paths = clone_job(published_job, work / "job_two_writers")
+    other_build = work / "job_two_writers_other" / DATABASE_NAME
+    other_build.parent.mkdir()
+    shutil.copyfile(paths.build_database, other_build)
+    before = publication_state(paths)
+    first = start_job(paths, "--skip-freshness")
+    try:
+        wait_for(lambda: bool(paths.run_dirs()) and created_models(paths.run_dirs()[-1]) >= 1, 120, "a build")
+        # another build file and another runs folder, aimed at the same publication
+        second = subprocess.run(
+            [sys.executable, str(RUN_JOB), "--build-database", str(other_build), "--publish-dir",
+             str(paths.publish_dir), "--runs-dir", str(other_build.parent / "runs"), "--skip-freshness"],
+            env=job_env(), capture_output=True, text=True, check=False, timeout=120,
+        )  # fmt: skip
+        assert second.returncode == 75, second.stdout + second.stderr
+        assert "publish lock" in second.stderr and str(paths.publish_dir) in second.stderr
+        assert not list((other_build.parent / "runs").glob("*T*Z"))
+        assert first.poll() is None
+    finally:
+        kill(first)
+    wait_for(lambda: not processes_with(str(paths.run_dirs()[-1])), 30, "the killed run's dbt to exit")
+    assert publication_state(paths) == before
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+def test_job_stopped_by_signal(published_job: JobPaths, work: Path, signum: signal.Signals) -> None:
+    paths = clone_job(published_job, work / f"job_{signum.name}")
+    before = publication_state(paths)
+    runs_before = len(paths.run_dirs())
+    job = start_job(paths, "--skip-freshness")
+    try:
+        wait_for(lambda: len(paths.run_dirs()) == runs_before + 1, 120, "the run to start")
+        run_dir = paths.run_dirs()[-1]
+        wait_for(lambda: created_models(run_dir) >= 5, 300, "the build to create 5 models")
+        job.send_signal(signum)
+        _, stderr = job.communicate(timeout=60)
+    finally:
+        kill(job)
+    assert job.returncode == 128 + signum, stderr
+    assert f"job stopped by {signum.name} (exit {128 + signum}): dbt stopped" in stderr
+    assert "Traceback" not in stderr
+    assert json.loads((run_dir / "job.json").read_text())["exit_code"] == 128 + signum
+    assert f"job stopped by {signum.name}" in (run_dir / "job.log").read_text()
+    assert not processes_with(str(run_dir))  # dbt was stopped before the job exited
+    assert publication_state(paths) == before
+    assert leftovers(paths) == []
+
+
+def test_job_missing_build_file_refused(work: Path) -> None:
+    paths = JobPaths(work / "job_missing_build")
+    completed = run_job(paths)
+    assert completed.returncode == 2, completed.stdout + completed.stderr
+    assert f"build database {paths.build_database} does not exist" in completed.stderr
+    assert not paths.build_database.exists() and not paths.build_database.parent.exists()
+    assert "$ " not in (paths.run_dirs()[-1] / "job.log").read_text()  # no dbt command ran
+
+
+def test_job_corrupt_build_file_exits_61(published_job: JobPaths, work: Path) -> None:
+    paths = clone_job(published_job, work / "job_corrupt")
+    before = publication_state(paths)
+    with paths.build_database.open("r+b") as handle:  # a torn copy: the header is overwritten
+        handle.write(b"\0" * 8192)
+    completed = run_job(paths, "--skip-freshness")
+    assert completed.returncode == 61, completed.stdout + completed.stderr
+    assert "is corrupt or not a DuckDB file" in completed.stderr
+    assert publication_state(paths) == before
+
+
+def typo_project(work: Path) -> Path:
+    """A copy of the project whose stage mapping has a one-character typo in the won stage."""
+    project = work / "typo_project"
+    ignore = shutil.ignore_patterns(
+        ".git", ".venv", "target", "build", "runs", "publish", "logs", "dbt_packages", "*.duckdb*"
+    )
+    shutil.copytree(PROJECT_DIR, project, ignore=ignore)
+    mapping = project / "seeds" / "opportunity_stage_mapping.csv"
+    assert "Closed Won,won," in mapping.read_text()
+    mapping.write_text(mapping.read_text().replace("Closed Won,won,", "Closed Wn,won,"))
+    return project
+
+
+def test_job_seed_typo_gate_exits_50(published_job: JobPaths, work: Path) -> None:
+    paths = clone_job(published_job, work / "job_seed_typo")
+    before = publication_state(paths)
+    project = typo_project(work)
+    completed = subprocess.run(
+        [sys.executable, str(project / "scripts" / "run_job.py"), *paths.args("--skip-freshness")[2:]],
+        env=job_env(), capture_output=True, text=True, check=False, timeout=600,
+    )  # fmt: skip
+    assert completed.returncode == 50, completed.stdout + completed.stderr
+    assert "publication gate failed, last publication kept: " in completed.stderr
+    with connect(paths.build_database, read_only=True) as con:
+        won = con.execute("select count(*) from salesforce.opportunity where is_won").fetchone()[0]
+    assert won > 0
+    assert f"won_signal: {won} opportunities have is_won = true in the CRM but 0 map to the won stage" in (
+        completed.stderr
+    )
+    assert publication_state(paths) == before  # byte-identical
+    assert leftovers(paths) == []
+
+
+def test_job_headline_collapse_gate_then_accepted(published_job: JobPaths, work: Path) -> None:
+    paths = clone_job(published_job, work / "job_collapse")
+    before = publication_state(paths)
+    periods = json.loads((paths.publish_dir / "published.json").read_text())["headline"]["periods"]
+    inject_into(
+        paths.build_database,
+        lambda con: con.execute(
+            "delete from salesforce.lead where not is_converted and created_date >= ?", [periods[0]]
+        ),
+    )
+    refused = run_job(paths, "--skip-freshness")
+    assert refused.returncode == 50, refused.stdout + refused.stderr
+    assert re.search(r"headline_change: over periods .* versus the last publication: leads", refused.stderr)
+    assert "rerun with --accept-changes" in refused.stderr
+    assert publication_state(paths) == before
+    # the operator confirms the drop is real; the publication is readable by a reader group
+    group = grp.getgrgid(os.getgid()).gr_name
+    accepted = run_job(paths, "--skip-freshness", "--accept-changes", "--reader-group", group)
+    assert accepted.returncode == 0, accepted.stdout + accepted.stderr
+    assert "accepted by --accept-changes" in accepted.stdout
+    published = json.loads((paths.publish_dir / "published.json").read_text())
+    assert published["accepted_changes"] and published["run"] == paths.run_dirs()[-1].name
+    version = paths.publish_dir / os.readlink(paths.publish_dir / "current")
+    for path in [version, *version.rglob("*")]:
+        assert path.stat().st_gid == os.getgid()
+        assert stat.S_IMODE(path.stat().st_mode) == (0o750 if path.is_dir() else 0o440), path
+    assert len(list((paths.publish_dir / "versions").iterdir())) == 2  # the previous one kept, no more
+
+
+def test_job_as_of_date_in_the_future_exits_50(published_job: JobPaths, work: Path) -> None:
+    paths = clone_job(published_job, work / "job_future")
+    before = publication_state(paths)
+    future = utc_now() + dt.timedelta(days=40)
+    inject_into(
+        paths.build_database,
+        lambda con: con.execute(
+            "update salesforce.task set _fivetran_synced = ? "
+            "where id = (select min(id) from salesforce.task)",
+            [future],
+        ),
+    )
+    completed = run_job(paths)  # the freshness gate passes a timestamp in the future
+    assert completed.returncode == 50, completed.stdout + completed.stderr
+    expected = (future - dt.timedelta(days=1)).date()
+    assert f"as_of_date: {expected} is in the future (today is {utc_now().date()})" in completed.stderr
+    assert publication_state(paths) == before
+
+
+def test_job_as_of_date_before_the_data_exits_50(published_job: JobPaths, work: Path) -> None:
+    paths = clone_job(published_job, work / "job_past")
+    before = publication_state(paths)
+    completed = run_job(paths, "--skip-freshness", "--vars", json.dumps({"as_of_date": "2001-01-31"}))
+    assert completed.returncode == 50, completed.stdout + completed.stderr
+    assert "publication gate failed" in completed.stderr
+    assert "marts_non_empty:" in completed.stderr or "as_of_date: 2001-01-31 is before any funnel event" in (
+        completed.stderr
+    )
+    assert publication_state(paths) == before
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="mounting a small tmpfs needs root (CI runs as root)")
+def test_job_full_disk_keeps_the_publication_60(published_job: JobPaths, work: Path) -> None:
+    paths = clone_job(published_job, work / "job_full_disk")
+    shutil.rmtree(paths.publish_dir)
+    paths.publish_dir.mkdir()
+    rglob = published_job.publish_dir.rglob("*")
+    files = [path for path in rglob if path.is_file() and not path.is_symlink()]
+    size_kb = sum(path.stat().st_size for path in files) // 1024
+    # room for the current publication and about a third of the next one
+    subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", f"size={size_kb * 4 // 3 + 512}k", "tmpfs", str(paths.publish_dir)],
+        check=True,
+    )
+    try:
+        shutil.copytree(published_job.publish_dir, paths.publish_dir, symlinks=True, dirs_exist_ok=True)
+        before = publication_state(paths)
+        completed = run_job(paths, "--skip-freshness")
+        assert completed.returncode == 60, completed.stdout + completed.stderr
+        assert "no space left writing the publication in" in completed.stderr
+        assert publication_state(paths) == before
+        assert leftovers(paths) == []
+        with connect(paths.published, read_only=True) as con:
+            assert con.execute("select count(*) from fct_funnel_leads").fetchone()[0] > 0
+    finally:
+        subprocess.run(["umount", "-l", str(paths.publish_dir)], check=False)
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="mounting a small tmpfs needs root (CI runs as root)")
+def test_job_full_disk_on_the_build_side_exits_60(published_job: JobPaths, work: Path) -> None:
+    paths = clone_job(published_job, work / "job_full_build_disk")
+    build_dir = paths.build_database.parent
+    copy = work / "job_full_build_disk.duckdb"
+    shutil.move(paths.build_database, copy)
+    # the built file and 1 MB: dbt's next build writes its new tables before it drops the old ones
+    size_kb = copy.stat().st_size // 1024 + 1024
+    subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size_kb}k", "tmpfs", str(build_dir)], check=True)
+    try:
+        shutil.copyfile(copy, paths.build_database)
+        before = publication_state(paths)
+        completed = run_job(paths, "--skip-freshness")
+        assert completed.returncode == 60, completed.stdout + completed.stderr
+        assert f"no space left on the device while dbt wrote {paths.build_database}" in completed.stderr
+        # the last good publication stays, whole and readable
+        assert publication_state(paths) == before
+        with connect(paths.published, read_only=True) as con:
+            assert con.execute("select count(*) from fct_funnel_leads").fetchone()[0] > 0
+    finally:
+        subprocess.run(["umount", "-l", str(build_dir)], check=False)
 
 
 def test_freshness_hostile_source_var(duckdb_pool: CasePool, work: Path) -> None:
@@ -1363,3 +1762,136 @@ def test_hostile_list_var_item(pool: CasePool) -> None:
     assert case.run.returncode == 0, case.run.output[-4000:]
     assert case.warehouse.scalar("select count(*) from stg_salesforce__leads where is_test_lead") == 0
     raw_intact(case.warehouse, base)
+
+
+# --- implausible values, tied duplicates, unreadable roles ---------------------------------------
+
+
+def total_won_amount(warehouse: Warehouse) -> float:
+    value = warehouse.scalar(
+        "select sum(won_amount) from fct_funnel_periods where breakdown_dimension = 'total'"
+    )
+    assert isinstance(value, (int, float)), value
+    return float(value)
+
+
+@uses("negative_won_amount")
+def test_negative_won_amount(pool: CasePool) -> None:
+    case, base = result(pool, "negative_won_amount"), baseline(pool)
+    run = case.run
+    assert run.returncode == 0, run.output[-4000:]
+    # kept in the funnel (the CRM is the system of record), but the build warns and the audit counts it
+    assert run.with_status("warn") == {"assert_won_amounts_are_plausible"}
+    assert run.with_status("fail", "error") == set()
+    assert exclusion_delta(case.warehouse, base) == {("opportunity", "negative_amount"): 1}
+    (opportunity_id, amount), *_ = base.query(
+        "select opportunity_id, amount from int_opportunity_outcomes "
+        "where won_at is not null and person_id is not null and currency_code = 'USD' "
+        "order by opportunity_id limit 1"
+    )
+    assert amount > 0
+    # the headline won amount moves by exactly the injected change (USD is the corporate currency)
+    delta = total_won_amount(case.warehouse) - total_won_amount(base)
+    assert math.isclose(delta, NEGATIVE_WON_AMOUNT - amount, rel_tol=1e-9)
+    assert (
+        case.warehouse.scalar(
+            f"select amount from int_opportunity_outcomes where opportunity_id = '{opportunity_id}'"
+        )
+        == NEGATIVE_WON_AMOUNT
+    )
+
+
+@uses("close_date_before_created_date")
+def test_close_date_before_created_date(pool: CasePool) -> None:
+    case, base = result(pool, "close_date_before_created_date"), baseline(pool)
+    # won and pipeline dates come from the stage history, not the close date: no headline number
+    # moves, so it is flagged in the audit only
+    assert_clean(case)
+    assert exclusion_delta(case.warehouse, base) == {("opportunity", "close_date_before_created_date"): 1}
+    assert (
+        case.warehouse.scalar(
+            "select treatment from audit_funnel_exclusions "
+            "where check_name = 'close_date_before_created_date'"
+        )
+        == "flagged"
+    )
+    assert_same(case.warehouse, base, "fct_funnel_leads", "fct_funnel_periods")
+
+
+@uses("lead_created_in_1900")
+def test_lead_created_in_1900(pool: CasePool) -> None:
+    case, base = result(pool, "lead_created_in_1900"), baseline(pool)
+    run = case.run
+    assert run.returncode == 0, run.output[-4000:]
+    assert run.with_status("warn") == {"plausible_dates_stg_salesforce__leads_"}
+    assert run.with_status("fail", "error") == set()
+    # the raw row reaches staging and the funnel table, excluded and counted
+    assert audit_delta(case.warehouse, base, "lead") == {"raw_row_count": 1, "staged_row_count": 1}
+    assert exclusion_delta(case.warehouse, base) == {("lead", "created_before_plausible_date"): 1}
+    assert case.warehouse.query(
+        "select is_created_before_plausible_date, is_excluded from fct_funnel_leads "
+        f"where lead_id = '{IMPLAUSIBLE_LEAD}'"
+    ) == [(True, True)]
+    # no empty periods from 1900 on: the calendar, the as-of date and every period are unchanged
+    assert_same(case.warehouse, base, "dim_calendar", "int_as_of_date", "fct_funnel_periods")
+
+
+@uses("task_loaded_in_2099")
+def test_task_loaded_in_2099(pool: CasePool) -> None:
+    case, base = result(pool, "task_loaded_in_2099"), baseline(pool)
+    run = case.run
+    assert run.returncode == 0, run.output[-4000:]
+    assert run.with_status("warn") == {"plausible_dates_stg_salesforce__tasks_"}
+    assert run.with_status("fail", "error") == set()
+    # the task stays (its activity is real), flagged and counted
+    assert exclusion_delta(case.warehouse, base) == {("task", "dated_after_plausible_date"): 1}
+    # the 2099 stamp never sets the as-of date: no centuries of periods or calendar days
+    assert_same(case.warehouse, base, "int_as_of_date", "dim_calendar", "fct_funnel_periods")
+
+
+@uses("tied_duplicate_variant_last", "tied_duplicate_variant_first")
+def test_tied_duplicates_do_not_depend_on_row_order(pool: CasePool) -> None:
+    base = baseline(pool)
+    last, first = result(pool, "tied_duplicate_variant_last"), result(pool, "tied_duplicate_variant_first")
+    for case in (last, first):
+        assert_clean(case)
+        assert audit_delta(case.warehouse, base, "lead") == {
+            "raw_row_count": 1,
+            "duplicate_excluded_row_count": 1,
+        }
+    # the same survivor whichever copy is stored first: the content hash breaks the tie
+    assert_same(last.warehouse, first.warehouse, "stg_salesforce__leads")
+    (lead_id,), *_ = base.query(FIRST_UNCONVERTED.format(count=1))
+    titles = {
+        case.warehouse.scalar(f"select title from stg_salesforce__leads where lead_id = '{lead_id}'")
+        for case in (last, first)
+    }
+    original = base.scalar(f"select title from stg_salesforce__leads where lead_id = '{lead_id}'")
+    assert original != VARIANT_TITLE
+    assert len(titles) == 1 and titles <= {original, VARIANT_TITLE}
+
+
+@uses("null_role_developer_names")
+def test_null_role_developer_names(pool: CasePool) -> None:
+    run, base = result(pool, "null_role_developer_names").run, baseline(pool)
+    # an error, not a silent 'Unmapped' for every user: the departments are never built
+    assert run.returncode == 1
+    assert run.status("assert_user_roles_map_to_departments") == "fail"
+    failing = next(
+        r for uid, r in run.results.items() if uid.startswith("test.revenue_funnel.assert_user_roles_map_to")
+    )
+
+    # one failing row per role whose label, without spaces and underscores, is no developer name
+    # of the seed: 'Marketing Manager' still finds Marketing_Manager, 'Inside Sales Representative'
+    # finds nothing (the seed says IS_Rep)
+    def key(text: str) -> str:
+        return text.lower().replace(" ", "").replace("_", "")
+
+    seed = (PROJECT_DIR / "seeds" / "user_role_departments.csv").read_text().splitlines()[1:]
+    seed_keys = {key(line.split(",")[0]) for line in seed}
+    labels = [label for (label,) in base.query("select user_role_name from stg_salesforce__user_roles")]
+    unmatched = {label for label in labels if key(label) not in seed_keys}
+    assert "Inside Sales Representative" in unmatched and "Marketing Manager" not in unmatched
+    assert failing["failures"] == len(unmatched)
+    assert run.status("int_users_departments") == "skipped"
+    assert run.status("fct_funnel_periods") == "skipped"

@@ -5,8 +5,11 @@
     load at 02:00 on the 1st holds the data through the 31st), never the clock.
     An export without any load timestamp (Data Loader, a CSV download) is taken
     as complete through the day of its newest record: the day before would
-    drop that day's records.
+    drop that day's records. Timestamps after var plausible_date_max (a load
+    stamped 2099 would add centuries of periods) are ignored here and flagged
+    in audit_funnel_exclusions (dated_after_plausible_date).
 #}
+{%- set date_max_end = plausibility_bounds().date_max_end -%}
 {%- set pinned_date = validated_var('as_of_date', type='date') if var('as_of_date', none) else none -%}
 
 with loads as (
@@ -22,9 +25,15 @@ with loads as (
     } %}
     {%- for staging_model, created_column in staging_models.items() %}
         select
-            max(coalesce(loaded_at, modified_at)) as latest_load_at,
-            max(loaded_at) as latest_loader_at,
-            max(coalesce(modified_at, {{ created_column }})) as latest_record_at
+            max(case when coalesce(loaded_at, modified_at) < {{ date_max_end }} then coalesce(loaded_at, modified_at) end)
+                as latest_load_at,
+            max(case when loaded_at < {{ date_max_end }} then loaded_at end) as latest_loader_at,
+            max(
+                case
+                    when coalesce(modified_at, {{ created_column }}) < {{ date_max_end }}
+                        then coalesce(modified_at, {{ created_column }})
+                end
+            ) as latest_record_at
         from {{ ref(staging_model) }}
         {% if not loop.last %}union all{% endif %}
     {%- endfor %}

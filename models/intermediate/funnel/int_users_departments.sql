@@ -12,8 +12,8 @@
 #}
 {%- set use_user_field = validated_var('user_department_field_fallback', type='boolean') -%}
 
-{#- the key a role is matched on: 'IS_Rep' and 'IS Rep' are the same role -#}
-{%- set role_key = "lower(replace(replace({}, ' ', ''), '_', ''))" %}
+{#- a role table whose developer names and labels match no seed department is an
+    error (tests/funnel/assert_user_roles_map_to_departments.sql), not a silent Unmapped -#}
 
 with
 
@@ -45,10 +45,10 @@ department_history as (
 departments_by_role_key as (
 
     select
-        {{ role_key.format('user_role_developer_name') }} as role_key,
+        {{ user_role_key('user_role_developer_name') }} as role_key,
         min(department) as department
     from role_departments
-    group by {{ role_key.format('user_role_developer_name') }}
+    group by {{ user_role_key('user_role_developer_name') }}
 
 ),
 
@@ -80,7 +80,7 @@ role_based as (
     left join role_departments as by_developer_name
         on user_roles.user_role_developer_name = by_developer_name.user_role_developer_name
     left join departments_by_role_key as by_role_name
-        on {{ role_key.format('user_roles.user_role_name') }} = by_role_name.role_key
+        on {{ user_role_key('user_roles.user_role_name') }} = by_role_name.role_key
     left join departments_by_name as by_user_field
         on lower(trim(users.department_field)) = by_user_field.department_key
 

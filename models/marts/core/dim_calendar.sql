@@ -1,5 +1,6 @@
 {#
-    One row per day from the start of the year of the first lead (or of the
+    One row per day from the start of the year of the first lead with a
+    plausible creation date (var plausible_date_min) (or of the
     first milestone, if one comes earlier or the org has no leads) to the end
     of the year of the as-of date, with the week, month and quarter each day
     belongs to, so BI tools can join any *_date column and roll it up.
@@ -27,7 +28,9 @@ as_of as (
 -- persons who entered as contacts have milestones but no lead
 entries as (
 
+    -- leads created before var plausible_date_min are excluded from the funnel: no empty years for them
     select min(created_at) as entered_at from leads
+    where created_at >= {{ plausibility_bounds().date_min }}
     {%- for milestone in ['handled_at', 'appointment_at', 'pipeline_at', 'won_at'] %}
         union all
         select min({{ milestone }}) as entered_at from milestones

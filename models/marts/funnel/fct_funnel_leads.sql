@@ -3,8 +3,11 @@
     pipeline -> won, with days between milestones, source campaign, ICP tier,
     the department at each milestone, and the flags that exclude a lead from
     the funnel counts. Milestones belong to the person's first lead; later
-    leads of the same human are kept here as excluded duplicate persons.
+    leads of the same human are kept here as excluded duplicate persons. A lead
+    created before var plausible_date_min (a lead dated 1900) is excluded too,
+    so it opens no run of empty periods; audit_funnel_exclusions counts it.
 #}
+{%- set bounds = plausibility_bounds() %}
 with
 
 leads as (
@@ -104,6 +107,7 @@ joined as (
         lead_persons.is_deleted,
         lead_persons.owner_user_id is null as has_missing_owner,
         lead_persons.created_at >= as_of.as_of_end_at as is_created_after_as_of,
+        lead_persons.created_at < {{ bounds.date_min }} as is_created_before_plausible_date,
         lead_persons.created_at as lead_created_at,
         milestones.handled_at,
         milestones.appointment_at,
@@ -198,7 +202,11 @@ final as (
         is_deleted,
         not is_person_lead as is_duplicate_person,
         is_created_after_as_of,
-        (is_test_lead or is_deleted or not is_person_lead or is_created_after_as_of) as is_excluded,
+        is_created_before_plausible_date,
+        (
+            is_test_lead or is_deleted or not is_person_lead or is_created_after_as_of
+            or is_created_before_plausible_date
+        ) as is_excluded,
 
         ---------- dates
         cast(lead_created_at as date) as lead_created_date,
