@@ -1,0 +1,245 @@
+"""The project's structure, checked on the manifest of a fresh `dbt parse`.
+
+The path of a record reads in one direction: sources -> base -> staging -> intermediate ->
+marts. The checks:
+- a base model reads only its source; a staging model reads only base models;
+- intermediate models and marts never read a source or a base view directly;
+- an intermediate model never reads a mart - except the models listed in
+  INTERMEDIATE_READING_MARTS, the known debt of issue #15, which may only shrink (a listed
+  model that no longer reads a mart fails too, so the list stays true);
+- the marts are exactly the public models (the scheduled job publishes the public models);
+- every stage name an `accepted_values` test lists is a stage of the seeds (funnel_stages,
+  funnel_factors, opportunity_stage_mapping) or one of the named non-stage states.
+
+Each rule is also run against a manifest broken on purpose, so a check that looks at nothing
+cannot pass.
+"""
+
+from __future__ import annotations
+
+import copy
+import csv
+import json
+from pathlib import Path
+
+import pytest
+from dbt_runner import PROJECT_DIR, run_dbt
+
+PACKAGE = "revenue_funnel"
+LAYERS = ("staging", "intermediate", "marts", "audit")
+
+# Intermediate models that still read a mart (issue #15, item 1). Remove a name when its
+# model is fed from intermediates or moves to the marts; never add one.
+INTERMEDIATE_READING_MARTS = {
+    "int_attribution_touchpoints": {"fct_funnel_stage_events"},
+    "int_campaign_performance_rollups": {"dim_campaigns", "fct_attribution_credits"},
+    "int_campaign_period_costs": {"dim_campaigns"},
+    "int_campaign_period_handoffs": {"dim_campaigns", "fct_funnel_leads"},
+    "int_channel_appointment_expectations": {"dim_calendar", "fct_funnel_leads"},
+    "int_department_kpi_periods": {"fct_funnel_periods"},
+    "int_kpi_factor_periods": {"fct_funnel_periods"},
+    "int_targets_by_period": {"dim_calendar"},
+}
+# Values of stage columns that are states, not stages: an opportunity whose stage the seed
+# does not map, and the KPI of the won amount (seeds/funnel_factors.csv lists it too).
+NON_STAGE_STATES = {"unmapped"}
+STAGE_COLUMN_MARKERS = ("stage",)
+STAGE_COLUMN_EXCLUDED = {"stage_order", "stage_name"}
+
+
+def layer(node: dict) -> str | None:
+    parts = Path(node["original_file_path"]).parts
+    if node["resource_type"] != "model" or parts[0] != "models":
+        return None
+    if node["name"].startswith("base_"):
+        return "base"
+    return parts[1] if parts[1] in LAYERS else None
+
+
+def models(manifest: dict) -> dict[str, dict]:
+    return {
+        node["unique_id"]: node
+        for node in manifest["nodes"].values()
+        if node["package_name"] == PACKAGE and node["resource_type"] == "model"
+    }
+
+
+def direction_problems(manifest: dict) -> list[str]:
+    """Every dependency that runs against sources -> base -> staging -> intermediate -> marts."""
+    nodes = models(manifest)
+    problems: list[str] = []
+    for node in sorted(nodes.values(), key=lambda n: n["name"]):
+        own = layer(node)
+        parents = node["depends_on"]["nodes"]
+        parent_layers = {
+            parent: (
+                "source"
+                if parent.startswith("source.")
+                else layer(nodes[parent])
+                if parent in nodes
+                else None
+            )
+            for parent in parents
+        }
+        name = node["name"]
+        for parent, parent_layer in sorted(parent_layers.items()):
+            parent_name = parent.split(".")[-1]
+            if own == "base" and parent_layer != "source":
+                problems.append(f"{name}: a base model reads {parent_name}, not only its source")
+            if own == "staging" and parent_layer not in {"base", None}:
+                problems.append(
+                    f"{name}: a staging model reads {parent_name} ({parent_layer}), not only base"
+                )
+            if own in {"intermediate", "marts"} and parent_layer in {"source", "base"}:
+                problems.append(f"{name}: reads {parent_name} ({parent_layer}) past staging")
+        if own == "intermediate":
+            marts = {parent.split(".")[-1] for parent, pl in parent_layers.items() if pl == "marts"}
+            allowed = INTERMEDIATE_READING_MARTS.get(name, set())
+            for mart in sorted(marts - allowed):
+                problems.append(f"{name}: an intermediate model reads the mart {mart}")
+            for mart in sorted(allowed - marts):
+                problems.append(f"{name}: no longer reads {mart}: remove it from INTERMEDIATE_READING_MARTS")
+    listed = {node["name"] for node in nodes.values()}
+    for name in sorted(set(INTERMEDIATE_READING_MARTS) - listed):
+        problems.append(f"{name}: listed in INTERMEDIATE_READING_MARTS but not a model")
+    return problems
+
+
+def access_problems(manifest: dict) -> list[str]:
+    """The marts are the public interface, and nothing else is public."""
+    problems = []
+    for node in sorted(models(manifest).values(), key=lambda n: n["name"]):
+        public = node.get("access") == "public"
+        is_mart = layer(node) == "marts"
+        if is_mart and not public:
+            problems.append(
+                f"{node['name']}: a mart that is not access: public (the job would not publish it)"
+            )
+        if public and not is_mart:
+            problems.append(f"{node['name']}: access: public outside models/marts (the job would publish it)")
+    return problems
+
+
+def seed_values(seed: str, column: str) -> set[str]:
+    with (PROJECT_DIR / "seeds" / f"{seed}.csv").open(newline="") as handle:
+        return {row[column] for row in csv.DictReader(handle)}
+
+
+def known_stages() -> set[str]:
+    return (
+        seed_values("funnel_stages", "funnel_stage")
+        | seed_values("funnel_factors", "kpi_stage")
+        | seed_values("opportunity_stage_mapping", "funnel_stage")
+        | NON_STAGE_STATES
+    )
+
+
+def is_stage_column(column: str | None) -> bool:
+    return (
+        bool(column)
+        and column not in STAGE_COLUMN_EXCLUDED
+        and any(m in column for m in STAGE_COLUMN_MARKERS)
+    )
+
+
+def stage_name_problems(manifest: dict, stages: set[str]) -> list[str]:
+    problems = []
+    for node in sorted(manifest["nodes"].values(), key=lambda n: n["unique_id"]):
+        metadata = node.get("test_metadata") or {}
+        if node["package_name"] != PACKAGE or metadata.get("name") != "accepted_values":
+            continue
+        column = node.get("column_name")
+        if not is_stage_column(column):
+            continue
+        values = metadata["kwargs"].get("values") or []
+        unknown = sorted(str(value) for value in values if str(value) not in stages)
+        if unknown:
+            problems.append(f"{node['name']}: stage names outside the seeds: {', '.join(unknown)}")
+    return problems
+
+
+@pytest.fixture(scope="module")
+def manifest(demo_warehouse: Path, tmp_path_factory: pytest.TempPathFactory) -> dict:
+    work = tmp_path_factory.mktemp("structure_parse")
+    result = run_dbt(["parse"], demo_warehouse, work)
+    assert result.returncode == 0, result.output[-4000:]
+    return json.loads((work / "target" / "manifest.json").read_text())
+
+
+def test_the_dag_runs_one_way(manifest: dict) -> None:
+    problems = direction_problems(manifest)
+    assert not problems, "\n".join(problems)
+
+
+def test_the_marts_are_exactly_the_public_models(manifest: dict) -> None:
+    problems = access_problems(manifest)
+    assert not problems, "\n".join(problems)
+
+
+def test_stage_names_come_from_the_seeds(manifest: dict) -> None:
+    problems = stage_name_problems(manifest, known_stages())
+    assert not problems, "\n".join(problems)
+
+
+def test_the_checks_see_the_whole_project(manifest: dict) -> None:
+    """Guards against rules that pass because they look at nothing."""
+    by_layer: dict[str | None, int] = {}
+    for node in models(manifest).values():
+        by_layer[layer(node)] = by_layer.get(layer(node), 0) + 1
+    assert by_layer.get("base", 0) >= 13 and by_layer.get("staging", 0) >= 13
+    assert by_layer.get("intermediate", 0) >= 15 and by_layer.get("marts", 0) >= 20
+    stage_tests = [
+        node
+        for node in manifest["nodes"].values()
+        if (node.get("test_metadata") or {}).get("name") == "accepted_values"
+        and is_stage_column(node.get("column_name"))
+    ]
+    assert len(stage_tests) >= 10
+
+
+def _model(manifest: dict, name: str) -> dict:
+    return next(node for node in models(manifest).values() if node["name"] == name)
+
+
+def test_each_rule_catches_a_break(manifest: dict) -> None:
+    broken = copy.deepcopy(manifest)
+    # an intermediate model that reads a new mart, and a listed one that stopped reading its mart
+    _model(broken, "int_person_milestones")["depends_on"]["nodes"].append(
+        _model(broken, "fct_funnel_periods")["unique_id"]
+    )
+    _model(broken, "int_targets_by_period")["depends_on"]["nodes"] = [
+        parent
+        for parent in _model(broken, "int_targets_by_period")["depends_on"]["nodes"]
+        if "dim_calendar" not in parent
+    ]
+    # a staging model that reads an intermediate one, a mart that reads a base view
+    _model(broken, "stg_salesforce__leads")["depends_on"]["nodes"].append(
+        _model(broken, "int_as_of_date")["unique_id"]
+    )
+    _model(broken, "dim_users")["depends_on"]["nodes"].append(
+        _model(broken, "base_salesforce__user")["unique_id"]
+    )
+    assert direction_problems(broken) == [
+        "dim_users: reads base_salesforce__user (base) past staging",
+        "int_person_milestones: an intermediate model reads the mart fct_funnel_periods",
+        "int_targets_by_period: no longer reads dim_calendar: remove it from INTERMEDIATE_READING_MARTS",
+        "stg_salesforce__leads: a staging model reads int_as_of_date (intermediate), not only base",
+    ]
+    # a mart made protected, an intermediate model made public
+    _model(broken, "fct_funnel_periods")["access"] = "protected"
+    _model(broken, "int_as_of_date")["access"] = "public"
+    assert access_problems(broken) == [
+        "fct_funnel_periods: a mart that is not access: public (the job would not publish it)",
+        "int_as_of_date: access: public outside models/marts (the job would publish it)",
+    ]
+    # a typo in one accepted_values list of stages
+    stage_test = next(
+        node
+        for node in broken["nodes"].values()
+        if (node.get("test_metadata") or {}).get("name") == "accepted_values"
+        and node.get("column_name") == "kpi_stage"
+    )
+    stage_test["test_metadata"]["kwargs"]["values"] = ["lead", "handeld"]
+    assert stage_name_problems(broken, known_stages()) == [
+        f"{stage_test['name']}: stage names outside the seeds: handeld"
+    ]
