@@ -40,3 +40,17 @@ def demo_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
     )
     assert build.returncode == 0, build.output[-6000:]
     return database
+
+
+@pytest.fixture(scope="session")
+def project_manifest(demo_warehouse: Path, tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """The manifest of one fresh `dbt parse` of the project, shared by the documentation and
+    structure checks. Read-only: a test that breaks it on purpose works on a deep copy."""
+    import json
+
+    from dbt_runner import run_dbt
+
+    work = tmp_path_factory.mktemp("project_parse")
+    result = run_dbt(["parse"], demo_warehouse, work)
+    assert result.returncode == 0, result.output[-4000:]
+    return json.loads((work / "target" / "manifest.json").read_text())

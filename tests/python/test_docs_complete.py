@@ -25,7 +25,7 @@ from pathlib import Path
 import duckdb
 import pytest
 import yaml
-from dbt_runner import DBT, PROJECT_DIR, run_dbt
+from dbt_runner import DBT, PROJECT_DIR
 
 PACKAGE = "revenue_funnel"
 COLUMN_LAYERS = ("models/marts/", "models/intermediate/")
@@ -113,11 +113,8 @@ def _relation_columns(manifest: dict, database: Path) -> dict[str, list[str]]:
 
 
 @pytest.fixture(scope="module")
-def manifest(demo_warehouse: Path, tmp_path_factory: pytest.TempPathFactory) -> dict:
-    work = tmp_path_factory.mktemp("docs_parse")
-    result = run_dbt(["parse"], demo_warehouse, work)
-    assert result.returncode == 0, result.output[-4000:]
-    return json.loads((work / "target" / "manifest.json").read_text())
+def manifest(project_manifest: dict) -> dict:
+    return project_manifest
 
 
 @pytest.fixture(scope="module")
