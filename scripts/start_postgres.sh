@@ -22,6 +22,12 @@
 #   REVENUE_FUNNEL_PG_STOP=1    stop the cluster instead of starting it
 set -euo pipefail
 
+# Two callers at once (the test workers) would both try to create and start the cluster: one at a time.
+if command -v flock >/dev/null 2>&1; then
+    exec 9>"${TMPDIR:-/tmp}/revenue_funnel_start_postgres.lock"
+    flock 9
+fi
+
 REQUESTED_PORT="${DBT_POSTGRES_PORT:-}"
 PORT="${REQUESTED_PORT:-5432}"
 DB_USER="${DBT_POSTGRES_USER:-postgres}"
@@ -117,7 +123,8 @@ if [[ "$STATUS" != online ]]; then
         die "port $PORT is taken by another server (another cluster? pg_lsclusters); choose a free one: DBT_POSTGRES_PORT=5433 $0"
     fi
     log "starting cluster $VERSION/$CLUSTER on 127.0.0.1:$PORT"
-    pg_ctlcluster "$VERSION" "$CLUSTER" start
+    # 9>&-: the server must not inherit (and hold forever) the lock of this script
+    pg_ctlcluster "$VERSION" "$CLUSTER" start 9>&-
 fi
 for _ in $(seq 1 50); do
     psql_admin --command 'select 1' >/dev/null 2>&1 && break

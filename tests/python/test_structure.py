@@ -9,7 +9,11 @@ marts. The checks:
   model that no longer reads a mart fails too, so the list stays true);
 - the marts are exactly the public models (the scheduled job publishes the public models);
 - every stage name an `accepted_values` test lists is a stage of the seeds (funnel_stages,
-  funnel_factors, opportunity_stage_mapping) or one of the named non-stage states.
+  funnel_factors, opportunity_stage_mapping) or one of the named non-stage states;
+- the never-null columns of the marts are not_null contract constraints, which the warehouse
+  enforces (the DuckDB build declares each of them NOT NULL); every mart with such columns
+  carries the test not_null_constraints_hold, which checks them where constraints are not
+  enforced (Spark); no mart column keeps a plain not_null test node.
 
 Each rule is also run against a manifest broken on purpose, so a check that looks at nothing
 cannot pass.
@@ -157,6 +161,61 @@ def stage_name_problems(manifest: dict, stages: set[str]) -> list[str]:
     return problems
 
 
+def not_null_constraint_columns(manifest: dict) -> dict[str, set[str]]:
+    """Mart name -> its columns declared with a not_null contract constraint."""
+    declared: dict[str, set[str]] = {}
+    for node in models(manifest).values():
+        if layer(node) != "marts":
+            continue
+        for column in node["columns"].values():
+            if any(constraint["type"] == "not_null" for constraint in column.get("constraints", [])):
+                declared.setdefault(node["name"], set()).add(column["name"])
+    return declared
+
+
+def not_null_problems(manifest: dict, enforced_by_warehouse: dict[str, set[str]]) -> list[str]:
+    """Marts whose not_null constraints lack their fallback test or are not enforced, and plain
+    not_null tests on mart columns (a conditional one, with a `where`, stays a test)."""
+    problems = []
+    # on a warehouse that enforces the constraints the test is parsed disabled
+    candidates = [*manifest["nodes"].values(), *(n for ns in manifest.get("disabled", {}).values() for n in ns)]
+    tested = {
+        manifest["nodes"][node["attached_node"]]["name"]
+        for node in candidates
+        if (node.get("test_metadata") or {}).get("name") == "not_null_constraints_hold"
+    }
+    mart_ids = {uid for uid, node in models(manifest).items() if layer(node) == "marts"}
+    for mart, columns in sorted(not_null_constraint_columns(manifest).items()):
+        if mart not in tested:
+            problems.append(f"{mart}: not_null constraints without the test not_null_constraints_hold")
+        missing = sorted(columns - enforced_by_warehouse.get(mart, set()))
+        if missing:
+            problems.append(f"{mart}: not NOT NULL in the warehouse: {', '.join(missing)}")
+    for node in manifest["nodes"].values():
+        metadata = node.get("test_metadata") or {}
+        if (
+            metadata.get("name") == "not_null"
+            and node["depends_on"]["nodes"][0] in mart_ids
+            and not node["config"].get("where")
+        ):
+            problems.append(f"{node['name']}: a not_null test on a mart column: declare a constraint")
+    return problems
+
+
+def warehouse_not_null_columns(database: Path) -> dict[str, set[str]]:
+    import duckdb
+
+    with duckdb.connect(str(database), read_only=True) as con:
+        rows = con.execute(
+            "select table_name, column_name from information_schema.columns "
+            "where table_schema = 'main' and is_nullable = 'NO'"
+        ).fetchall()
+    declared: dict[str, set[str]] = {}
+    for table, column in rows:
+        declared.setdefault(table, set()).add(column)
+    return declared
+
+
 @pytest.fixture(scope="module")
 def manifest(project_manifest: dict) -> dict:
     return project_manifest
@@ -177,6 +236,11 @@ def test_stage_names_come_from_the_seeds(manifest: dict) -> None:
     assert not problems, "\n".join(problems)
 
 
+def test_never_null_mart_columns_are_enforced_constraints(manifest: dict, demo_warehouse: Path) -> None:
+    problems = not_null_problems(manifest, warehouse_not_null_columns(demo_warehouse))
+    assert not problems, "\n".join(problems)
+
+
 def test_the_checks_see_the_whole_project(manifest: dict) -> None:
     """Guards against rules that pass because they look at nothing."""
     by_layer: dict[str | None, int] = {}
@@ -191,6 +255,8 @@ def test_the_checks_see_the_whole_project(manifest: dict) -> None:
         and is_stage_column(node.get("column_name"))
     ]
     assert len(stage_tests) >= 10
+    declared = not_null_constraint_columns(manifest)
+    assert len(declared) >= 20 and sum(len(columns) for columns in declared.values()) >= 150
 
 
 def _model(manifest: dict, name: str) -> dict:
@@ -239,3 +305,28 @@ def test_each_rule_catches_a_break(manifest: dict) -> None:
     assert stage_name_problems(broken, known_stages()) == [
         f"{stage_test['name']}: stage names outside the seeds: handeld"
     ]
+    # a mart without its fallback test, a constraint the warehouse does not enforce, a plain test
+    enforced = warehouse_not_null_columns_from(manifest)
+    enforced["fct_funnel_periods"].discard("leads_count")
+    fallback = next(
+        uid
+        for uid, nodes in broken["disabled"].items()
+        if (nodes[0].get("test_metadata") or {}).get("name") == "not_null_constraints_hold"
+        and nodes[0]["attached_node"] == _model(broken, "dim_users")["unique_id"]
+    )
+    del broken["disabled"][fallback]
+    plain = copy.deepcopy(broken["nodes"][stage_test["unique_id"]])
+    plain.update(name="not_null_fct_funnel_periods_leads_count", config={**plain["config"], "where": None})
+    plain["test_metadata"] = {"name": "not_null", "kwargs": {"column_name": "leads_count"}}
+    plain["depends_on"] = {"nodes": [_model(broken, "fct_funnel_periods")["unique_id"]]}
+    broken["nodes"]["test.revenue_funnel.not_null_fct_funnel_periods_leads_count.0"] = plain
+    assert not_null_problems(broken, enforced) == [
+        "dim_users: not_null constraints without the test not_null_constraints_hold",
+        "fct_funnel_periods: not NOT NULL in the warehouse: leads_count",
+        "not_null_fct_funnel_periods_leads_count: a not_null test on a mart column: declare a constraint",
+    ]
+
+
+def warehouse_not_null_columns_from(manifest: dict) -> dict[str, set[str]]:
+    """What a warehouse enforcing every declared constraint would report."""
+    return {mart: set(columns) for mart, columns in not_null_constraint_columns(manifest).items()}
