@@ -178,7 +178,8 @@ def not_null_problems(manifest: dict, enforced_by_warehouse: dict[str, set[str]]
     not_null tests on mart columns (a conditional one, with a `where`, stays a test)."""
     problems = []
     # on a warehouse that enforces the constraints the test is parsed disabled
-    candidates = [*manifest["nodes"].values(), *(n for ns in manifest.get("disabled", {}).values() for n in ns)]
+    disabled = manifest.get("disabled", {}).values()
+    candidates = [*manifest["nodes"].values(), *(node for nodes in disabled for node in nodes)]
     tested = {
         manifest["nodes"][node["attached_node"]]["name"]
         for node in candidates
