@@ -173,6 +173,9 @@ def test_validate_configs(layer: SemanticLayer) -> None:
 def test_funnel_counts_and_factors_by_month_equal_fct_funnel_periods(layer: SemanticLayer) -> None:
     # saved query funnel_monthly: leads ... won_amount, handled_rate, the factors, deal size by month
     rows = mf_query(layer, "--saved-query", "funnel_monthly")
+    # the saved query orders its months (order_by), as a BI tool reading it expects
+    months = [row["metric_time__month"] for row in rows]
+    assert len(months) > 1 and months == sorted(months)
     counts = ["leads", "handled", "appointments", "pipeline", "won"]
     reals = [
         "won_amount",
