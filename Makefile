@@ -80,11 +80,12 @@ dbt-test: install test-data
 	DBT_DUCKDB_PATH=$(TEST_DUCKDB) $(BIN)/dbt compile --select "resource_type:analysis"
 	$(BIN)/python scripts/run_analyses.py $(TEST_DUCKDB) target
 
-# Two workers (the machine has two cores); each test file, or group of files sharing a session
-# fixture, runs on one worker (tests/python/conftest.py). PYTEST_WORKERS=0 runs them in-process.
+# Two workers (the machine has two cores), each test file whole on one worker (--dist loadfile),
+# so a file's module fixtures (the fault suite's baselines) are built once. PYTEST_WORKERS=0 runs
+# them in one process.
 PYTEST_WORKERS ?= 2
 pytest: install system-deps
-	$(BIN)/python -m pytest tests/python -q -n $(PYTEST_WORKERS) --dist loadgroup --durations=15
+	$(BIN)/python -m pytest tests/python -q -n $(PYTEST_WORKERS) --dist loadfile --durations=15
 
 clean:
 	rm -rf target logs build $(VENV) revenue_funnel.duckdb

@@ -55,19 +55,3 @@ def project_manifest(demo_warehouse: Path, tmp_path_factory: pytest.TempPathFact
     assert result.returncode == 0, result.output[-4000:]
     return json.loads((work / "target" / "manifest.json").read_text())
 
-
-# Files that share a session fixture (demo_warehouse, project_manifest) run on the same pytest-xdist
-# worker, so it is built once; every other file is a group of its own. `make test` runs the groups
-# on two workers with --dist loadgroup; the fault suite, the longest, is collected early and so starts
-# first.
-SHARED_FIXTURE_GROUPS = {
-    "test_dashboard.py": "demo_warehouse",
-    "test_docs_complete.py": "demo_warehouse",
-    "test_structure.py": "demo_warehouse",
-}
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    for item in items:
-        file_name = item.path.name
-        item.add_marker(pytest.mark.xdist_group(SHARED_FIXTURE_GROUPS.get(file_name, file_name)))
