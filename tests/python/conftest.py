@@ -54,4 +54,3 @@ def project_manifest(demo_warehouse: Path, tmp_path_factory: pytest.TempPathFact
     result = run_dbt(["parse"], demo_warehouse, work)
     assert result.returncode == 0, result.output[-4000:]
     return json.loads((work / "target" / "manifest.json").read_text())
-
