@@ -1,7 +1,7 @@
 {#
     The conversions campaign attribution credits: the funnel stages of
     fct_funnel_stage_events a person reaches, and the query of the persons
-    who reached at least one of them (the persons int_attribution_touchpoints
+    who reached at least one of them (the persons fct_attribution_touchpoints
     keeps rows for).
 #}
 {% macro attribution_conversion_stages() %}

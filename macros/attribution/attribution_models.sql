@@ -1,7 +1,7 @@
 {#
     The attribution models computed side by side, in the order the marts and
     docs list them. Each name has a `<name>_credit` column in
-    int_attribution_touchpoints and is an `attribution_model` value of the
+    fct_attribution_touchpoints and is an `attribution_model` value of the
     attribution marts.
 #}
 {% macro attribution_models() %}

@@ -1,6 +1,6 @@
 {#
     The measures every campaign performance mart exposes, read from
-    int_campaign_performance_rollups: campaign, top-campaign and channel marts
+    fct_campaign_performance_rollups: campaign, top-campaign and channel marts
     differ only in their keys, so the measure list lives here once.
 #}
 {% macro campaign_performance_measures(rollups='rollups') %}

@@ -1,7 +1,7 @@
 {#
     Incremental models: the staging of the large, append-mostly Salesforce
     tables (tasks, events, campaign members, stage history), and the
-    attribution touchpoints they feed (int_attribution_touchpoints, which
+    attribution touchpoints they feed (fct_attribution_touchpoints, which
     finds its changed persons itself; it shares the materialization and the
     deletion of rows whose key is gone).
 

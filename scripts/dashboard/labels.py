@@ -1,9 +1,9 @@
 """Bilingual labels (English / Japanese) for stages, factors, departments and models.
 
-Stage and factor labels come from the seeds `funnel_stages` and `funnel_factors`
-when the warehouse has them (configuration is data), with the defaults below as
-a fallback; everything else is fixed vocabulary of the domain. A key missing from the tables
-(a department or stage name read from the data) is its own label.
+Stage and factor labels come from the marts `dim_funnel_stages` and `dim_kpi_factors` (the
+seeds `funnel_stages` and `funnel_factors`) when the warehouse has them (configuration is data),
+with the defaults below as a fallback; everything else is fixed vocabulary of the domain. A key
+missing from the tables (a department or stage name read from the data) is its own label.
 
 Every label is returned as `Markup`: the names escaped as plain text, joined by the separator given
 in code (" " or plotly's "<br>"), ready for plotly strings and the HTML of the page alike.

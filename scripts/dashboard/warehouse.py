@@ -67,20 +67,21 @@ class Warehouse:
         return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
     def as_of_date(self) -> dt.date | None:
-        if self.has("int_as_of_date"):
-            rows = self.rows("select as_of_date from {int_as_of_date}")
+        if self.has("dim_calendar"):
+            rows = self.rows("select date_day from {dim_calendar} where is_as_of_date")
             if rows:
-                return rows[0]["as_of_date"]
+                return rows[0]["date_day"]
         return None
 
     def labels(self, lang: str) -> Labels:
-        """Labels with the stage and factor names of the seeds, where they are built."""
+        """Labels with the stage and factor names of the seeds (dim_funnel_stages and
+        dim_kpi_factors, public marts, so a published copy has them), where they are built."""
         labels = Labels(lang)
-        if self.has("funnel_stages"):
-            for row in self.rows("select funnel_stage, label_en, label_ja from {funnel_stages}"):
+        if self.has("dim_funnel_stages"):
+            for row in self.rows("select funnel_stage, label_en, label_ja from {dim_funnel_stages}"):
                 labels.stages[row["funnel_stage"]] = (row["label_en"], row["label_ja"])
-        if self.has("funnel_factors"):
-            for row in self.rows("select factor, label_en, label_ja from {funnel_factors}"):
+        if self.has("dim_kpi_factors"):
+            for row in self.rows("select factor, label_en, label_ja from {dim_kpi_factors}"):
                 labels.factors[row["factor"]] = (row["label_en"], row["label_ja"])
         return labels
 

@@ -1,6 +1,8 @@
 -- Spreading a campaign's cost over its active days neither creates nor loses
 -- money: the periods of a campaign add up to dim_campaigns.cost_amount, and
 -- the accrued part never exceeds it.
+-- It checks a private re-grain of the attribution group, so it belongs to that group.
+{{ config(group='attribution') }}
 with
 
 campaigns as (
@@ -18,7 +20,7 @@ spread as (
         campaign_id,
         sum(cost_amount) as spread_cost_amount,
         sum(accrued_cost_amount) as accrued_cost_amount
-    from {{ ref('int_campaign_period_costs') }}
+    from {{ ref('fct_campaign_period_costs') }}
     group by campaign_id
 
 )

@@ -249,7 +249,7 @@ def injected_dashboard(
         _replace_columns(con, "fct_revenue_plan", f"'{DEPARTMENT_IMG}' as owner_department")
         _replace_columns(
             con,
-            "funnel_stages",
+            "dim_funnel_stages",
             f"case when funnel_stage = 'pipeline' then '{STAGE_LINK}' else label_en end as label_en",
         )
     out = work / "index.html"

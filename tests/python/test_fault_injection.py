@@ -1652,12 +1652,12 @@ def test_late_activity_full_refresh(pool: CasePool) -> None:
 def test_new_touch_recomputes_only_its_person(pool: CasePool) -> None:
     case, base = result(pool, "new_touch_incremental_attribution"), baseline(pool)
     assert_clean(case)
-    assert re.search(r"incremental model \S*int_attribution_touchpoints", case.run.output)
+    assert re.search(r"incremental model \S*fct_attribution_touchpoints", case.run.output)
     [(person,)] = case.warehouse.query(
         f"select person_id from int_campaign_touches where campaign_member_id = '{INJECTED_TOUCH}'"
     )
     credited = case.warehouse.query(
-        f"select funnel_stage from int_attribution_touchpoints where person_id = '{person}' "
+        f"select funnel_stage from fct_attribution_touchpoints where person_id = '{person}' "
         f"and campaign_member_id = '{INJECTED_TOUCH}'"
     )
     assert ("lead",) in credited
@@ -1665,7 +1665,7 @@ def test_new_touch_recomputes_only_its_person(pool: CasePool) -> None:
     others = (
         "select person_id, funnel_stage, campaign_member_id, campaign_id, channel, touch_position, "
         "touch_count, linear_credit, w_shaped_credit, time_decay_credit "
-        f"from int_attribution_touchpoints where person_id <> '{person}' "
+        f"from fct_attribution_touchpoints where person_id <> '{person}' "
         "order by person_id, funnel_stage, campaign_member_id"
     )
     rows, base_rows = case.warehouse.query(others), base.query(others)

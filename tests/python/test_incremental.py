@@ -100,7 +100,7 @@ def incremental_and_full(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path
     second = run_dbt(["build"], incremental_db, work / "second")
     assert second.returncode == 0, second.output
     assert "incremental model main.stg_salesforce__tasks" in second.output
-    assert "incremental model main.int_attribution_touchpoints" in second.output
+    assert "incremental model main.fct_attribution_touchpoints" in second.output
 
     full_db = work / "full.duckdb"
     shutil.copyfile(incremental_db, full_db)
@@ -148,40 +148,40 @@ def test_attribution_recomputes_only_persons_whose_inputs_changed(
         person_a, person_b = (
             row[0]
             for row in con.execute(
-                "select distinct person_id from int_attribution_touchpoints "
+                "select distinct person_id from fct_attribution_touchpoints "
                 "where not is_unattributed order by person_id limit 2"
             ).fetchall()
         )
         con.execute(
-            "update int_attribution_touchpoints set first_touch_credit = 42 where person_id = ?", [person_a]
+            "update fct_attribution_touchpoints set first_touch_credit = 42 where person_id = ?", [person_a]
         )
         channels_b = con.execute(
-            "select campaign_member_id, channel from int_attribution_touchpoints where person_id = ? "
+            "select campaign_member_id, channel from fct_attribution_touchpoints where person_id = ? "
             "order by all",
             [person_b],
         ).fetchall()
         con.execute(
-            "update int_attribution_touchpoints set channel = 'Tampered' where person_id = ?", [person_b]
+            "update fct_attribution_touchpoints set channel = 'Tampered' where person_id = ?", [person_b]
         )
-    rerun = run_dbt(["run", "--select", "int_attribution_touchpoints"], tampered_db, work / "tampered")
+    rerun = run_dbt(["run", "--select", "fct_attribution_touchpoints"], tampered_db, work / "tampered")
     assert rerun.returncode == 0, rerun.output
     tampered_a = query(
         tampered_db,
-        f"select count(*) from int_attribution_touchpoints where person_id = '{person_a}' "
+        f"select count(*) from fct_attribution_touchpoints where person_id = '{person_a}' "
         "and first_touch_credit = 42",
     )
     assert tampered_a[0][0] > 0
     assert (
         query(
             tampered_db,
-            f"select campaign_member_id, channel from int_attribution_touchpoints "
+            f"select campaign_member_id, channel from fct_attribution_touchpoints "
             f"where person_id = '{person_b}' order by all",
         )
         == channels_b
     )
     # another half-life changes every person's stored settings: everyone is recomputed
     rerun = run_dbt(
-        ["run", "--select", "int_attribution_touchpoints"],
+        ["run", "--select", "fct_attribution_touchpoints"],
         tampered_db,
         work / "tampered_settings",
         variables={"attribution_time_decay_half_life_days": 14},
@@ -191,7 +191,7 @@ def test_attribution_recomputes_only_persons_whose_inputs_changed(
         tampered_db,
         "select count(*), count(case when first_touch_credit = 42 then 1 end), "
         "count(case when attribution_settings like '%half_life_days=14;%' then 1 end) "
-        "from int_attribution_touchpoints",
+        "from fct_attribution_touchpoints",
     )
     assert after[0][0] > 0
     assert after[0][1] == 0

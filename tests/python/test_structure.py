@@ -4,10 +4,11 @@ The path of a record reads in one direction: sources -> base -> staging -> inter
 marts. The checks:
 - a base model reads only its source; a staging model reads only base models;
 - intermediate models and marts never read a source or a base view directly;
-- an intermediate model never reads a mart - except the models listed in
-  INTERMEDIATE_READING_MARTS, the known debt of issue #15, which may only shrink (a listed
-  model that no longer reads a mart fails too, so the list stays true);
-- the marts are exactly the public models (the scheduled job publishes the public models);
+- an intermediate model never reads a mart (a re-grain of a mart for another mart lives in
+  the marts folder);
+- every model in models/marts belongs to a group, and is public (the scheduled job publishes
+  the public models) or private to its group (a re-grain only its own group's marts read);
+  nothing outside models/marts is public;
 - every stage name an `accepted_values` test lists is a stage of the seeds (funnel_stages,
   funnel_factors, opportunity_stage_mapping) or one of the named non-stage states;
 - the never-null columns of the marts are not_null contract constraints, which the warehouse
@@ -31,18 +32,6 @@ from dbt_runner import PROJECT_DIR
 PACKAGE = "revenue_funnel"
 LAYERS = ("staging", "intermediate", "marts", "audit")
 
-# Intermediate models that still read a mart (issue #15, item 1). Remove a name when its
-# model is fed from intermediates or moves to the marts; never add one.
-INTERMEDIATE_READING_MARTS = {
-    "int_attribution_touchpoints": {"fct_funnel_stage_events"},
-    "int_campaign_performance_rollups": {"dim_campaigns", "fct_attribution_credits"},
-    "int_campaign_period_costs": {"dim_campaigns"},
-    "int_campaign_period_handoffs": {"dim_campaigns", "fct_funnel_leads"},
-    "int_channel_appointment_expectations": {"dim_calendar", "fct_funnel_leads"},
-    "int_department_kpi_periods": {"fct_funnel_periods"},
-    "int_kpi_factor_periods": {"fct_funnel_periods"},
-    "int_targets_by_period": {"dim_calendar"},
-}
 # Values of stage columns that are states, not stages: an opportunity whose stage the seed
 # does not map, and the KPI of the won amount (seeds/funnel_factors.csv lists it too).
 NON_STAGE_STATES = {"unmapped"}
@@ -57,6 +46,10 @@ def layer(node: dict) -> str | None:
     if node["name"].startswith("base_"):
         return "base"
     return parts[1] if parts[1] in LAYERS else None
+
+
+def is_public_mart(node: dict) -> bool:
+    return layer(node) == "marts" and node.get("access") == "public"
 
 
 def models(manifest: dict) -> dict[str, dict]:
@@ -95,29 +88,25 @@ def direction_problems(manifest: dict) -> list[str]:
                 )
             if own in {"intermediate", "marts"} and parent_layer in {"source", "base"}:
                 problems.append(f"{name}: reads {parent_name} ({parent_layer}) past staging")
-        if own == "intermediate":
-            marts = {parent.split(".")[-1] for parent, pl in parent_layers.items() if pl == "marts"}
-            allowed = INTERMEDIATE_READING_MARTS.get(name, set())
-            for mart in sorted(marts - allowed):
-                problems.append(f"{name}: an intermediate model reads the mart {mart}")
-            for mart in sorted(allowed - marts):
-                problems.append(f"{name}: no longer reads {mart}: remove it from INTERMEDIATE_READING_MARTS")
-    listed = {node["name"] for node in nodes.values()}
-    for name in sorted(set(INTERMEDIATE_READING_MARTS) - listed):
-        problems.append(f"{name}: listed in INTERMEDIATE_READING_MARTS but not a model")
+            if own == "intermediate" and parent_layer == "marts":
+                problems.append(f"{name}: an intermediate model reads the mart {parent_name}")
     return problems
 
 
 def access_problems(manifest: dict) -> list[str]:
-    """The marts are the public interface, and nothing else is public."""
+    """The marts are the public interface (each in a group, or private to its group), and
+    nothing else is public."""
     problems = []
     for node in sorted(models(manifest).values(), key=lambda n: n["name"]):
         public = node.get("access") == "public"
         is_mart = layer(node) == "marts"
-        if is_mart and not public:
+        if is_mart and node.get("access") not in {"public", "private"}:
             problems.append(
-                f"{node['name']}: a mart that is not access: public (the job would not publish it)"
+                f"{node['name']}: a mart that is neither public nor private to its group"
+                " (the job would not publish it)"
             )
+        if is_mart and not node.get("group"):
+            problems.append(f"{node['name']}: a mart without a group (and so without an owner)")
         if public and not is_mart:
             problems.append(f"{node['name']}: access: public outside models/marts (the job would publish it)")
     return problems
@@ -165,7 +154,7 @@ def not_null_constraint_columns(manifest: dict) -> dict[str, set[str]]:
     """Mart name -> its columns declared with a not_null contract constraint."""
     declared: dict[str, set[str]] = {}
     for node in models(manifest).values():
-        if layer(node) != "marts":
+        if not is_public_mart(node):
             continue
         for column in node["columns"].values():
             if any(constraint["type"] == "not_null" for constraint in column.get("constraints", [])):
@@ -185,7 +174,7 @@ def not_null_problems(manifest: dict, enforced_by_warehouse: dict[str, set[str]]
         for node in candidates
         if (node.get("test_metadata") or {}).get("name") == "not_null_constraints_hold"
     }
-    mart_ids = {uid for uid, node in models(manifest).items() if layer(node) == "marts"}
+    mart_ids = {uid for uid, node in models(manifest).items() if is_public_mart(node)}
     for mart, columns in sorted(not_null_constraint_columns(manifest).items()):
         if mart not in tested:
             problems.append(f"{mart}: not_null constraints without the test not_null_constraints_hold")
@@ -248,7 +237,7 @@ def test_the_checks_see_the_whole_project(manifest: dict) -> None:
     for node in models(manifest).values():
         by_layer[layer(node)] = by_layer.get(layer(node), 0) + 1
     assert by_layer.get("base", 0) >= 13 and by_layer.get("staging", 0) >= 13
-    assert by_layer.get("intermediate", 0) >= 15 and by_layer.get("marts", 0) >= 20
+    assert by_layer.get("intermediate", 0) >= 10 and by_layer.get("marts", 0) >= 30
     stage_tests = [
         node
         for node in manifest["nodes"].values()
@@ -266,15 +255,10 @@ def _model(manifest: dict, name: str) -> dict:
 
 def test_each_rule_catches_a_break(manifest: dict) -> None:
     broken = copy.deepcopy(manifest)
-    # an intermediate model that reads a new mart, and a listed one that stopped reading its mart
+    # an intermediate model that reads a mart
     _model(broken, "int_person_milestones")["depends_on"]["nodes"].append(
         _model(broken, "fct_funnel_periods")["unique_id"]
     )
-    _model(broken, "int_targets_by_period")["depends_on"]["nodes"] = [
-        parent
-        for parent in _model(broken, "int_targets_by_period")["depends_on"]["nodes"]
-        if "dim_calendar" not in parent
-    ]
     # a staging model that reads an intermediate one, a mart that reads a base view
     _model(broken, "stg_salesforce__leads")["depends_on"]["nodes"].append(
         _model(broken, "int_as_of_date")["unique_id"]
@@ -285,14 +269,16 @@ def test_each_rule_catches_a_break(manifest: dict) -> None:
     assert direction_problems(broken) == [
         "dim_users: reads base_salesforce__user (base) past staging",
         "int_person_milestones: an intermediate model reads the mart fct_funnel_periods",
-        "int_targets_by_period: no longer reads dim_calendar: remove it from INTERMEDIATE_READING_MARTS",
         "stg_salesforce__leads: a staging model reads int_as_of_date (intermediate), not only base",
     ]
-    # a mart made protected, an intermediate model made public
-    _model(broken, "fct_funnel_periods")["access"] = "protected"
+    # a mart made protected, a private re-grain without its group, an intermediate made public
+    _model(broken, "fct_stage_velocity")["access"] = "protected"
+    _model(broken, "fct_targets_by_period")["group"] = None
     _model(broken, "int_as_of_date")["access"] = "public"
     assert access_problems(broken) == [
-        "fct_funnel_periods: a mart that is not access: public (the job would not publish it)",
+        "fct_stage_velocity: a mart that is neither public nor private to its group"
+        " (the job would not publish it)",
+        "fct_targets_by_period: a mart without a group (and so without an owner)",
         "int_as_of_date: access: public outside models/marts (the job would publish it)",
     ]
     # a typo in one accepted_values list of stages

@@ -2,9 +2,9 @@
     One row per conversion, qualifying touch and attribution model: the share
     of the conversion credited to the touch (its campaign and channel) and, on
     won conversions, the share of the won amount. The long form of the credit
-    columns of int_attribution_touchpoints, kept lean because it is the
+    columns of fct_attribution_touchpoints, kept lean because it is the
     largest table of the project (conversions x touches x models).
-    The credits are computed incrementally in int_attribution_touchpoints;
+    The credits are computed incrementally in fct_attribution_touchpoints;
     this long form is a plain projection of it, re-written on every run (a
     table, not a view: on Postgres a full refresh of the touchpoints drops
     views that depend on them, and a mart must not go missing).
@@ -15,7 +15,7 @@ with
 
 touchpoints as (
 
-    select * from {{ ref('int_attribution_touchpoints') }}
+    select * from {{ ref('fct_attribution_touchpoints') }}
 
 ),
 

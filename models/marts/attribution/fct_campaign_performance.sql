@@ -3,14 +3,14 @@
     attributed conversions and won amount, the IS hand-off indicators of the
     leads the campaign sourced, cost and cost per conversion. The
     '(unattributed)' row holds the conversions no campaign touched and the
-    leads without a source campaign. Built in int_campaign_performance_rollups,
+    leads without a source campaign. Built in fct_campaign_performance_rollups,
     which also feeds the channel and top-campaign marts.
 #}
 with
 
 rollups as (
 
-    select * from {{ ref('int_campaign_performance_rollups') }}
+    select * from {{ ref('fct_campaign_performance_rollups') }}
     where rollup_level = 'campaign'
 
 ),

@@ -25,14 +25,14 @@ periods as (
 
 targets as (
 
-    select * from {{ ref('int_targets_by_period') }}
+    select * from {{ ref('fct_targets_by_period') }}
     where target_owner != 'KGI'
 
 ),
 
 kpi_periods as (
 
-    select * from {{ ref('int_department_kpi_periods') }}
+    select * from {{ ref('fct_department_kpi_periods') }}
 
 ),
 

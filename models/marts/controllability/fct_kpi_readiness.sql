@@ -15,7 +15,7 @@ with
 
 kpi_periods as (
 
-    select * from {{ ref('int_department_kpi_periods') }}
+    select * from {{ ref('fct_department_kpi_periods') }}
     where
         is_complete_period
         and department in {{ sql_string_list(tracked_departments) }}

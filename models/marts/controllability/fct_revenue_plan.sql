@@ -22,7 +22,7 @@ periods as (
 
 targets as (
 
-    select * from {{ ref('int_targets_by_period') }}
+    select * from {{ ref('fct_targets_by_period') }}
     where target_owner = 'KGI'
 
 ),

@@ -3,7 +3,7 @@
     hierarchy, channel), group, period (funnel_period_grain) and attribution
     model: the conversions and won amount credited to the group's campaigns
     (fct_attribution_credits, by the period of the conversion) beside the
-    model-independent hand-off indicators and cost of int_campaign_period_handoffs,
+    model-independent hand-off indicators and cost of fct_campaign_period_handoffs,
     with the rates, cost per conversion and return on spend. Computed once for
     the three levels so the three performance marts agree. Only periods up to
     the as-of date, and groups with a credit, a sourced lead or accrued cost
@@ -22,7 +22,7 @@ credits as (
 
 handoffs as (
 
-    select * from {{ ref('int_campaign_period_handoffs') }}
+    select * from {{ ref('fct_campaign_period_handoffs') }}
 
 ),
 

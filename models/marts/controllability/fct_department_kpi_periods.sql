@@ -23,7 +23,7 @@ assignments as (
 
 targets as (
 
-    select * from {{ ref('int_targets_by_period') }}
+    select * from {{ ref('fct_targets_by_period') }}
 
 ),
 

@@ -24,13 +24,13 @@ leads as (
 
 costs as (
 
-    select * from {{ ref('int_campaign_period_costs') }}
+    select * from {{ ref('fct_campaign_period_costs') }}
 
 ),
 
 expectations as (
 
-    select * from {{ ref('int_channel_appointment_expectations') }}
+    select * from {{ ref('fct_channel_appointment_expectations') }}
 
 ),
 
