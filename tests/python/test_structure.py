@@ -9,8 +9,9 @@ marts. The checks:
 - every model in models/marts belongs to a group, and is public (the scheduled job publishes
   the public models) or private to its group (a re-grain only its own group's marts read);
   nothing outside models/marts is public;
-- every stage name an `accepted_values` test lists is a stage of the seeds (funnel_stages,
-  funnel_factors, opportunity_stage_mapping) or one of the named non-stage states;
+- a stage column's values are tested against the seeds (the generic test accepted_stages), never
+  against a list written in YAML; the stage names a milestone column's accepted_values test lists
+  are stages of the seeds (funnel_stages, funnel_factors, opportunity_stage_mapping);
 - the never-null columns of the marts are not_null contract constraints, which the warehouse
   enforces (the DuckDB build declares each of them NOT NULL); every mart with such columns
   carries the test not_null_constraints_hold, which checks them where constraints are not
@@ -24,10 +25,13 @@ from __future__ import annotations
 
 import copy
 import csv
+import json
+import shutil
 from pathlib import Path
 
+import duckdb
 import pytest
-from dbt_runner import PROJECT_DIR
+from dbt_runner import PROJECT_DIR, run_dbt
 
 PACKAGE = "revenue_funnel"
 LAYERS = ("staging", "intermediate", "marts", "audit")
@@ -36,6 +40,8 @@ LAYERS = ("staging", "intermediate", "marts", "audit")
 # does not map, and the KPI of the won amount (seeds/funnel_factors.csv lists it too).
 NON_STAGE_STATES = {"unmapped"}
 STAGE_COLUMN_MARKERS = ("stage",)
+# columns whose accepted values are stage names, listed in YAML (the two milestones activities mark)
+STAGE_NAMED_COLUMN_MARKERS = ("stage", "milestone")
 STAGE_COLUMN_EXCLUDED = {"stage_order", "stage_name"}
 
 
@@ -126,12 +132,8 @@ def known_stages() -> set[str]:
     )
 
 
-def is_stage_column(column: str | None) -> bool:
-    return (
-        bool(column)
-        and column not in STAGE_COLUMN_EXCLUDED
-        and any(m in column for m in STAGE_COLUMN_MARKERS)
-    )
+def is_stage_column(column: str | None, markers: tuple[str, ...] = STAGE_COLUMN_MARKERS) -> bool:
+    return bool(column) and column not in STAGE_COLUMN_EXCLUDED and any(m in column for m in markers)
 
 
 def stage_name_problems(manifest: dict, stages: set[str]) -> list[str]:
@@ -141,9 +143,15 @@ def stage_name_problems(manifest: dict, stages: set[str]) -> list[str]:
         if node["package_name"] != PACKAGE or metadata.get("name") != "accepted_values":
             continue
         column = node.get("column_name")
-        if not is_stage_column(column):
-            continue
         values = metadata["kwargs"].get("values") or []
+        if is_stage_column(column):
+            problems.append(
+                f"{node['name']}: lists stage names in YAML ({', '.join(map(str, values))}):"
+                " test the column with accepted_stages, which reads the seeds"
+            )
+            continue
+        if not is_stage_column(column, STAGE_NAMED_COLUMN_MARKERS):
+            continue
         unknown = sorted(str(value) for value in values if str(value) not in stages)
         if unknown:
             problems.append(f"{node['name']}: stage names outside the seeds: {', '.join(unknown)}")
@@ -241,10 +249,16 @@ def test_the_checks_see_the_whole_project(manifest: dict) -> None:
     stage_tests = [
         node
         for node in manifest["nodes"].values()
-        if (node.get("test_metadata") or {}).get("name") == "accepted_values"
+        if (node.get("test_metadata") or {}).get("name") == "accepted_stages"
         and is_stage_column(node.get("column_name"))
     ]
-    assert len(stage_tests) >= 10
+    milestone_tests = [
+        node
+        for node in manifest["nodes"].values()
+        if (node.get("test_metadata") or {}).get("name") == "accepted_values"
+        and is_stage_column(node.get("column_name"), STAGE_NAMED_COLUMN_MARKERS)
+    ]
+    assert len(stage_tests) >= 15 and len(milestone_tests) >= 2
     declared = not_null_constraint_columns(manifest)
     assert len(declared) >= 20 and sum(len(columns) for columns in declared.values()) >= 150
 
@@ -281,17 +295,28 @@ def test_each_rule_catches_a_break(manifest: dict) -> None:
         "fct_targets_by_period: a mart without a group (and so without an owner)",
         "int_as_of_date: access: public outside models/marts (the job would publish it)",
     ]
-    # a typo in one accepted_values list of stages
+    # a stage column tested against a list in YAML, and a typo in a milestone list
     stage_test = next(
         node
         for node in broken["nodes"].values()
-        if (node.get("test_metadata") or {}).get("name") == "accepted_values"
+        if (node.get("test_metadata") or {}).get("name") == "accepted_stages"
         and node.get("column_name") == "kpi_stage"
     )
-    stage_test["test_metadata"]["kwargs"]["values"] = ["lead", "handeld"]
-    assert stage_name_problems(broken, known_stages()) == [
-        f"{stage_test['name']}: stage names outside the seeds: handeld"
-    ]
+    stage_test["test_metadata"] = {"name": "accepted_values", "kwargs": {"values": ["lead", "won"]}}
+    milestone_test = next(
+        node
+        for node in broken["nodes"].values()
+        if (node.get("test_metadata") or {}).get("name") == "accepted_values"
+        and node.get("column_name") == "milestone"
+    )
+    milestone_test["test_metadata"]["kwargs"]["values"] = ["handled", "apointment"]
+    assert sorted(stage_name_problems(broken, known_stages())) == sorted(
+        [
+            f"{stage_test['name']}: lists stage names in YAML (lead, won):"
+            " test the column with accepted_stages, which reads the seeds",
+            f"{milestone_test['name']}: stage names outside the seeds: apointment",
+        ]
+    )
     # a mart without its fallback test, a constraint the warehouse does not enforce, a plain test
     enforced = warehouse_not_null_columns_from(manifest)
     enforced["fct_funnel_periods"].discard("leads_count")
@@ -317,3 +342,46 @@ def test_each_rule_catches_a_break(manifest: dict) -> None:
 def warehouse_not_null_columns_from(manifest: dict) -> dict[str, set[str]]:
     """What a warehouse enforcing every declared constraint would report."""
     return {mart: set(columns) for mart, columns in not_null_constraint_columns(manifest).items()}
+
+
+def test_accepted_stages_reads_each_list_from_the_seeds(demo_warehouse: Path, tmp_path: Path) -> None:
+    """The generic test behind the one stage list: values outside each of its four lists fail,
+    the states each list adds pass. A copy of the demo warehouse gets, per list:
+    funnel - a misspelt stage; factor_chain - handled, a stage that is not a KPI of the chain;
+    opportunity - lost (accepted) and an unknown state; kpi - won_amount (accepted)."""
+    database = tmp_path / "stages.duckdb"
+    shutil.copyfile(demo_warehouse, database)
+    with duckdb.connect(str(database)) as con:
+        con.execute(
+            "update fct_funnel_stage_events set funnel_stage = 'handeld' where person_id in"
+            " (select min(person_id) from fct_funnel_stage_events where funnel_stage = 'handled')"
+            " and funnel_stage = 'handled'"
+        )
+        con.execute(
+            "update fct_kpi_controllability set kpi_stage = 'handled' where kpi_stage = 'appointment'"
+        )
+        appointments = con.execute(
+            "select count(*) from fct_kpi_controllability where kpi_stage = 'handled'"
+        ).fetchone()[0]
+        con.execute(
+            "update int_opportunity_stage_visits set funnel_stage = case when opportunity_id ="
+            " (select min(opportunity_id) from int_opportunity_stage_visits where funnel_stage = 'won')"
+            " then 'closed' else 'lost' end"
+            " where funnel_stage = 'won'"
+        )
+        closed = con.execute(
+            "select count(*) from int_opportunity_stage_visits where funnel_stage = 'closed'"
+        ).fetchone()[0]
+        con.execute("update fct_department_kpis set kpi_stage = 'won_amount' where kpi_stage = 'pipeline'")
+    result = run_dbt(["test", "--select", "test_name:accepted_stages"], database, tmp_path)
+    results = json.loads((tmp_path / "target" / "run_results.json").read_text())["results"]
+    failed = {
+        r["unique_id"].split(".")[2]: r["failures"] for r in results if r["status"] in {"fail", "error"}
+    }
+    assert appointments > 0 and closed > 0
+    assert len(results) >= 15, result.output
+    assert failed == {
+        "accepted_stages_fct_funnel_stage_events_funnel_stage__funnel": 1,
+        "accepted_stages_fct_kpi_controllability_kpi_stage__factor_chain": 1,
+        "accepted_stages_int_opportunity_stage_visits_funnel_stage__opportunity": 1,
+    }, result.output
