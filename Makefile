@@ -22,10 +22,13 @@ TEST_LEADS ?= 3000
 
 install: $(VENV)/.installed
 
-$(VENV)/.installed: requirements.txt
+# The tooling under scripts/ installs editable (pyproject.toml): its modules importable from the
+# venv, its console scripts (revenue-funnel-*) in $(BIN). Recipes still run the scripts by path.
+$(VENV)/.installed: requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -r requirements.txt
+	$(BIN)/pip install --quiet --no-deps -e .
 	touch $@
 
 run: install demo-data build docs dashboard

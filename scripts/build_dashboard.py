@@ -16,8 +16,6 @@ import sys
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
 from dashboard import WarehouseError, build_dashboard
 from dashboard.browser import ChromiumMissing, screenshot_full_page
 

@@ -20,8 +20,6 @@ import sys
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
 from demo_data.config import DIRT_KINDS, GeneratorConfig, parse_dirt
 from demo_data.contract import find_contract, load_contract
 from demo_data.pipeline import generate

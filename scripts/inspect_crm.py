@@ -41,9 +41,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
 from demo_data.contract import Column, api_name, find_contract, load_contract
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]

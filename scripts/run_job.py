@@ -563,5 +563,9 @@ def parse_args(argv: list[str] | None = None) -> JobConfig:
     )
 
 
+def main(argv: list[str] | None = None) -> int:
+    return run_job(parse_args(argv))
+
+
 if __name__ == "__main__":
-    sys.exit(run_job(parse_args()))
+    sys.exit(main())

@@ -4,9 +4,8 @@ from pathlib import Path
 
 import pytest
 
-# Tests import the generator package (scripts/demo_data) and the dbt runner helper.
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "scripts"))
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+# The scripts/ modules (demo_data, dashboard, ...) come from the editable install (`make install`),
+# dbt_runner and faults from pytest's pythonpath (pyproject.toml).
 
 DEMO_WAREHOUSE_LEADS = 3000
 

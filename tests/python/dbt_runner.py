@@ -26,9 +26,17 @@ class DbtResult:
     output: str
 
 
-def run_dbt(args: list[str], database: Path, work_dir: Path, variables: dict | None = None) -> DbtResult:
+def run_dbt(
+    args: list[str],
+    database: Path,
+    work_dir: Path,
+    variables: dict | None = None,
+    project_dir: Path = PROJECT_DIR,
+) -> DbtResult:
     """Run one dbt command against `database`; target and logs go under `work_dir`."""
-    return run_dbt_target(args, "duckdb", work_dir, {"DBT_DUCKDB_PATH": str(database)}, variables)
+    return run_dbt_target(
+        args, "duckdb", work_dir, {"DBT_DUCKDB_PATH": str(database)}, variables, project_dir
+    )
 
 
 def load_csv_tables(database: Path, csv_dir: Path, schema: str = "salesforce") -> None:
@@ -63,6 +71,7 @@ def run_dbt_target(
     work_dir: Path,
     env: dict[str, str] | None = None,
     variables: dict | None = None,
+    project_dir: Path = PROJECT_DIR,
 ) -> DbtResult:
     """Run one dbt command with `--target target`; `env` adds variables (DBT_POSTGRES_*, DBT_DUCKDB_PATH)."""
     full_env = {
@@ -77,7 +86,7 @@ def run_dbt_target(
         "--target",
         target,
         "--project-dir",
-        str(PROJECT_DIR),
+        str(project_dir),
         "--target-path",
         str(work_dir / "target"),
         "--log-path",

@@ -306,7 +306,6 @@ class PostgresTarget(Target):
         return {**self.server_env, "DBT_POSTGRES_DBNAME": dbname, "DBT_TARGET": "postgres"}
 
     def _load(self, raw_database: Path, dbname: str, tables: Sequence[str] | None) -> None:
-        sys.path.insert(0, str(PROJECT_DIR / "scripts"))
         import load_raw_postgres
         from dbt_runner import postgres_dsn
 

@@ -56,7 +56,10 @@ handled_rates as (
     from factor_rates
     inner join periods
         on factor_rates.period_start_date = periods.period_start_date
-    where factor_rates.into_stage = 'appointment'
+    -- reported beside the chain only while the chain has no factor into handled
+    where
+        factor_rates.into_stage = 'appointment'
+        and 'handled' not in (select chain_rates.into_stage from factor_rates as chain_rates)
 
 ),
 

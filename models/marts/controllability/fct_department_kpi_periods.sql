@@ -4,14 +4,20 @@
     view, its target spread onto the period, and whether the target was met.
     The readiness record and the gap attribution read it.
 #}
-{%- set stage_columns = funnel_stage_columns(include_handled=true) -%}
-
 with
+
+stage_periods as (
+
+    select * from {{ ref('fct_kpi_stage_periods') }}
+
+),
 
 periods as (
 
-    select * from {{ ref('fct_funnel_periods') }}
-    where breakdown_dimension = 'total'
+    select distinct
+        period_start_date,
+        is_complete_period
+    from stage_periods
 
 ),
 
@@ -35,14 +41,13 @@ assigned as (
         assignments.valid_from as assigned_from,
         periods.period_start_date,
         periods.is_complete_period,
-        case assignments.kpi_stage
-            {%- for stage, column in stage_columns %}
-                when '{{ stage }}' then cast(periods.{{ column }} as {{ type_double() }})
-            {%- endfor %}
-        end as actual_value
+        actuals.kpi_value as actual_value
     from assignments
     inner join periods
         on periods.period_start_date between assignments.valid_from and assignments.valid_to
+    left join stage_periods as actuals
+        on periods.period_start_date = actuals.period_start_date
+            and assignments.kpi_stage = actuals.kpi_stage
 
 ),
 

@@ -7,14 +7,12 @@
     positive; otherwise the logs are null and is_usable_period says why the
     period drops out. By construction sum_i log f_i = log N_k in usable periods.
 #}
-{%- set stage_columns = funnel_stage_columns() -%}
-
 with
 
-periods as (
+stage_periods as (
 
-    select * from {{ ref('fct_funnel_periods') }}
-    where breakdown_dimension = 'total' and is_complete_period
+    select * from {{ ref('fct_kpi_stage_periods') }}
+    where is_complete_period
 
 ),
 
@@ -24,26 +22,15 @@ factors as (
 
 ),
 
-indexed_periods as (
-
-    select
-        *,
-        row_number() over (order by period_start_date) as period_index
-    from periods
-
-),
-
 stage_values as (
 
-    {%- for stage, column in stage_columns %}
-        select
-            period_start_date,
-            period_index,
-            '{{ stage }}' as funnel_stage,
-            cast({{ column }} as {{ type_double() }}) as stage_value
-        from indexed_periods
-        {% if not loop.last %}union all{% endif %}
-    {%- endfor %}
+    select
+        period_start_date,
+        -- complete periods numbered without gaps: the trailing windows count on it
+        dense_rank() over (order by period_start_date) as period_index,
+        kpi_stage as funnel_stage,
+        kpi_value as stage_value
+    from stage_periods
 
 ),
 

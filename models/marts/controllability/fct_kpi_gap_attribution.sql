@@ -12,14 +12,12 @@
     add up to actual - plan: "of the 40 missing deals, 25 came from lead volume".
 #}
 {%- set baseline_periods = validated_var('plan_baseline_periods', type='integer') -%}
-{%- set chain = funnel_stage_columns() -%}
 
 with
 
-periods as (
+stage_periods as (
 
-    select * from {{ ref('fct_funnel_periods') }}
-    where breakdown_dimension = 'total'
+    select * from {{ ref('fct_kpi_stage_periods') }}
 
 ),
 
@@ -46,111 +44,142 @@ stage_targets as (
 
     -- departments sharing a stage share its target; if they differ, the mean
     select
-        {%- for stage, column in chain %}
-            avg(case when kpi_stage = '{{ stage }}' then target_value end) as {{ stage }}_target,
-        {%- endfor %}
-        period_start_date
+        period_start_date,
+        kpi_stage,
+        avg(target_value) as stage_target
     from targets
-    group by period_start_date
+    group by period_start_date, kpi_stage
+
+),
+
+-- the chain of seed funnel_factors in every period: each link's actual and
+-- its log, and the log of the factor entering it (the link over the one before)
+chain as (
+
+    select
+        stage_periods.period_start_date,
+        stage_periods.is_complete_period,
+        factors.factor_order,
+        factors.kpi_stage,
+        factors.denominator_stage is null as is_first_link,
+        stage_periods.kpi_value as stage_actual,
+        {{ safe_ln('stage_periods.kpi_value') }} as stage_log,
+        stage_targets.stage_target
+    from stage_periods
+    inner join factors
+        on stage_periods.kpi_stage = factors.kpi_stage
+    left join stage_targets
+        on stage_periods.period_start_date = stage_targets.period_start_date
+            and stage_periods.kpi_stage = stage_targets.kpi_stage
 
 ),
 
 logged as (
 
     select
-        periods.period_start_date,
-        periods.is_complete_period,
-        {%- for stage, column in chain %}
-            cast(periods.{{ column }} as {{ type_double() }}) as {{ stage }}_actual,
-            {{ safe_ln('periods.' ~ column) }} as {{ stage }}_log,
-            stage_targets.{{ stage }}_target,
-        {%- endfor %}
-        row_number() over (order by periods.period_start_date) as period_index
-    from periods
-    left join stage_targets
-        on periods.period_start_date = stage_targets.period_start_date
+        *,
+        case
+            when is_first_link then stage_log
+            else stage_log - lag(stage_log) over (partition by period_start_date order by factor_order)
+        end as log_factor_actual
+    from chain
 
 ),
 
+-- the trailing baseline of a factor: its geometric mean over the last
+-- plan_baseline_periods complete periods, only once the whole window has
+-- history (no plan from ramp-up months)
 baselines as (
 
     select
-        {%- for stage, column in chain %}
-            {%- set factor_log = stage ~ '_log' if loop.first else '(' ~ stage ~ '_log - ' ~ chain[loop.index0 - 1][0] ~ '_log)' %}
-            -- trailing geometric mean of the factor over complete periods only, and
-            -- only once the whole baseline window has history (no plan from ramp-up months)
-            case
-                when count(case when is_complete_period then {{ factor_log }} end) over (
-                        order by period_index
-                        rows between {{ baseline_periods }} preceding and 1 preceding
-                    ) = {{ baseline_periods }}
-                    then avg(case when is_complete_period then {{ factor_log }} end) over (
-                            order by period_index
-                            rows between {{ baseline_periods }} preceding and 1 preceding
-                        )
-            end as {{ stage }}_baseline_log_factor,
-        {%- endfor %}
-        *
+        *,
+        case
+            when count(case when is_complete_period then log_factor_actual end) over trailing_window
+                = {{ baseline_periods }}
+                then avg(case when is_complete_period then log_factor_actual end) over trailing_window
+        end as baseline_log_factor
     from logged
+    window trailing_window as (
+        partition by factor_order
+        order by period_start_date
+        rows between {{ baseline_periods }} preceding and 1 preceding
+    )
+
+),
+
+-- a link's plan is its target where one exists, else the plan of the link
+-- before times the factor's baseline: the target of the nearest link at or
+-- before it (the anchor) times the baselines of the factors since, or the
+-- product of every baseline from lead volume on when no link has a target
+anchored as (
+
+    select
+        *,
+        max(case when stage_target is not null then factor_order end) over chain_so_far as anchor_order,
+        sum(baseline_log_factor) over chain_so_far as cumulative_baseline_log,
+        count(baseline_log_factor) over chain_so_far as known_baselines_count,
+        count(*) over chain_so_far as links_count
+    from baselines
+    window chain_so_far as (
+        partition by period_start_date
+        order by factor_order
+        rows between unbounded preceding and current row
+    )
 
 ),
 
 planned as (
 
     select
-        baselines.*,
-        {%- set plan_expressions = [] %}
-    {%- for stage, column in chain %}
-        {%- if loop.first %}
-            {%- set plan_expression = 'coalesce(' ~ stage ~ '_target, exp(' ~ stage ~ '_baseline_log_factor))' %}
-        {%- else %}
-            {%- set plan_expression = 'coalesce(' ~ stage ~ '_target, ' ~ plan_expressions[-1] ~ ' * exp(' ~ stage ~ '_baseline_log_factor))' %}
-        {%- endif %}
-        {%- do plan_expressions.append(plan_expression) %}
-        {{ plan_expression }} as {{ stage }}_plan,
-        case when {{ stage }}_target is not null then 'target' else 'baseline' end as {{ stage }}_plan_source
-        {{- "," if not loop.last }}
-    {%- endfor %}
-    from baselines
+        link.period_start_date,
+        link.is_complete_period,
+        link.factor_order,
+        link.kpi_stage,
+        link.is_first_link,
+        link.stage_actual,
+        link.stage_log,
+        case when link.stage_target is not null then 'target' else 'baseline' end as plan_source,
+        case
+            when link.stage_target is not null then link.stage_target
+            -- a missing baseline on the way leaves the link without a plan
+            when link.anchor_order is null and link.known_baselines_count = link.links_count
+                then exp(link.cumulative_baseline_log)
+            when link.known_baselines_count - anchor.known_baselines_count = link.links_count - anchor.links_count
+                then anchor.stage_target * exp(link.cumulative_baseline_log - anchor.cumulative_baseline_log)
+        end as stage_plan
+    from anchored as link
+    left join anchored as anchor
+        on link.period_start_date = anchor.period_start_date
+            and link.anchor_order = anchor.factor_order
 
 ),
 
+-- log(actual / plan) of each factor: the link's log gap minus the previous link's
 factor_parts as (
 
-    {%- for stage, column in chain %}
-        select
-            period_start_date,
-            is_complete_period,
-            {{ loop.index0 }} as factor_order,
-            {{ stage }}_plan_source as plan_source,
-            {%- if loop.first %}
-                {{ stage }}_actual as factor_actual,
-                {{ stage }}_plan as factor_plan,
-                {{ stage }}_log - {{ safe_ln(stage ~ '_plan') }} as log_gap_part
-            {%- else %}
-                {%- set previous = chain[loop.index0 - 1][0] %}
-                {{ safe_divide(stage ~ '_actual', previous ~ '_actual') }} as factor_actual,
-                {{ safe_divide(stage ~ '_plan', previous ~ '_plan') }} as factor_plan,
-                ({{ stage }}_log - {{ previous }}_log)
-                - ({{ safe_ln(stage ~ '_plan') }} - {{ safe_ln(previous ~ '_plan') }}) as log_gap_part
-            {%- endif %}
-        from planned
-        {% if not loop.last %}union all{% endif %}
-    {%- endfor %}
-
-),
-
-kpi_values as (
-
-    {%- for stage, column in chain %}
-        select
-            period_start_date,
-            '{{ stage }}' as kpi_stage,
-            {{ stage }}_actual as kpi_actual,
-            {{ stage }}_plan as kpi_plan
-        from planned
-        {% if not loop.last %}union all{% endif %}
-    {%- endfor %}
+    select
+        period_start_date,
+        is_complete_period,
+        factor_order,
+        kpi_stage,
+        plan_source,
+        stage_actual as kpi_actual,
+        stage_plan as kpi_plan,
+        case
+            when is_first_link then stage_actual
+            else {{ safe_divide('stage_actual', 'lag(stage_actual) over chain_order') }}
+        end as factor_actual,
+        case
+            when is_first_link then stage_plan
+            else {{ safe_divide('stage_plan', 'lag(stage_plan) over chain_order') }}
+        end as factor_plan,
+        case
+            when is_first_link then stage_log - {{ safe_ln('stage_plan') }}
+            else (stage_log - lag(stage_log) over chain_order)
+                - ({{ safe_ln('stage_plan') }} - lag({{ safe_ln('stage_plan') }}) over chain_order)
+        end as log_gap_part
+    from planned
+    window chain_order as (partition by period_start_date order by factor_order)
 
 ),
 
@@ -173,7 +202,9 @@ department_parts as (
         {{ safe_ln('kpi_values.kpi_actual') }} - {{ safe_ln('kpi_values.kpi_plan') }} as total_log_gap,
         count(factor_parts.log_gap_part) over (
             partition by kpi_periods.department, kpi_periods.period_start_date
-        ) = kpi_factors.factor_order + 1 as is_computable
+        ) = count(*) over (
+            partition by kpi_periods.department, kpi_periods.period_start_date
+        ) as is_computable
     from kpi_periods
     inner join factors as kpi_factors
         on kpi_periods.kpi_stage = kpi_factors.kpi_stage
@@ -182,7 +213,7 @@ department_parts as (
     inner join factor_parts
         on kpi_periods.period_start_date = factor_parts.period_start_date
             and factors.factor_order = factor_parts.factor_order
-    inner join kpi_values
+    inner join factor_parts as kpi_values
         on kpi_periods.period_start_date = kpi_values.period_start_date
             and kpi_periods.kpi_stage = kpi_values.kpi_stage
 

@@ -3,20 +3,19 @@
     revenue target (seed revenue_targets, spread onto the period) turned into
     the won deals, pipeline, appointments and leads it needs, using the
     trailing deal size and stage rates of the last plan_baseline_periods
-    complete periods (ratios of sums, period view). One row per period and
+    complete periods (ratios of sums, period view), along the chain of the
+    seed funnel_factors. One row per period and
     stage, with the actual so far, the pace against a straight-line share of
     the requirement for the elapsed part of the period, the gap, and the
     department that owns the factor entering the stage.
 #}
 {%- set baseline_periods = validated_var('plan_baseline_periods', type='integer') -%}
-{%- set chain = funnel_stage_columns() -%}
 
 with
 
-periods as (
+stage_periods as (
 
-    select * from {{ ref('fct_funnel_periods') }}
-    where breakdown_dimension = 'total'
+    select * from {{ ref('fct_kpi_stage_periods') }}
 
 ),
 
@@ -39,96 +38,95 @@ as_of as (
 
 ),
 
+-- each stage's total over the trailing window of complete periods, only once
+-- the whole window has history: no plan from ramp-up months
 trailing_totals as (
 
     select
-        periods.period_start_date,
-        periods.period_end_date,
-        periods.is_complete_period,
-        {%- for stage, column in chain %}
-            cast(periods.{{ column }} as {{ type_double() }}) as {{ stage }}_actual,
-            -- only once the whole trailing window has history: no plan from ramp-up months
-            case
-                when count(case when periods.is_complete_period then 1 end) over trailing_window
-                    = {{ baseline_periods }}
-                    then sum(case when periods.is_complete_period then periods.{{ column }} end) over trailing_window
-            end as {{ stage }}_trailing_total,
-        {%- endfor %}
-        targets.target_value as revenue_target
-    from periods
-    left join targets
-        on periods.period_start_date = targets.period_start_date
+        period_start_date,
+        period_end_date,
+        is_complete_period,
+        kpi_stage,
+        kpi_value,
+        case
+            when count(case when is_complete_period then 1 end) over trailing_window = {{ baseline_periods }}
+                then sum(case when is_complete_period then kpi_value end) over trailing_window
+        end as trailing_total
+    from stage_periods
     window trailing_window as (
-        order by periods.period_start_date
+        partition by kpi_stage
+        order by period_start_date
         rows between {{ baseline_periods }} preceding and 1 preceding
     )
 
 ),
 
-required as (
+-- the chain of seed funnel_factors, lead volume first, the won amount (the
+-- KGI's unit) last; each link's trailing rate is a ratio of sums
+chain as (
 
     select
-        *,
-        {{ safe_divide('won_amount_trailing_total', 'won_trailing_total') }} as trailing_deal_size,
-        revenue_target as won_amount_required,
-        {{ safe_divide('revenue_target', safe_divide('won_amount_trailing_total', 'won_trailing_total')) }}
-            as won_required
+        trailing_totals.*,
+        factors.factor_order,
+        factors.owner_department,
+        targets.target_value as revenue_target,
+        case
+            when factors.denominator_stage is not null
+                then {{ safe_divide(
+                    'trailing_totals.trailing_total',
+                    'lag(trailing_totals.trailing_total) over (
+                        partition by trailing_totals.period_start_date order by factors.factor_order
+                    )'
+                ) }}
+        end as trailing_rate_into_stage,
+        last_value(trailing_totals.trailing_total) over stages_of_the_period as kgi_trailing_total,
+        -- a zero or missing total anywhere from this stage up breaks the way back from the KGI
+        min(trailing_totals.trailing_total) over stages_from_here as smallest_total_from_here,
+        count(trailing_totals.trailing_total) over stages_from_here = count(*) over stages_from_here
+            as has_every_total_from_here,
+        max(factors.factor_order) over stages_of_the_period as kgi_order
     from trailing_totals
+    inner join factors
+        on trailing_totals.kpi_stage = factors.kpi_stage
+    left join targets
+        on trailing_totals.period_start_date = targets.period_start_date
+    window
+        stages_of_the_period as (
+            partition by trailing_totals.period_start_date
+            order by factors.factor_order
+            rows between unbounded preceding and unbounded following
+        ),
+        stages_from_here as (
+            partition by trailing_totals.period_start_date
+            order by factors.factor_order
+            rows between current row and unbounded following
+        )
 
 ),
 
-required_chain as (
-
-    select
-        *,
-        {{ safe_divide('won_required', safe_divide('won_trailing_total', 'pipeline_trailing_total')) }}
-            as pipeline_required
-    from required
-
-),
-
-required_appointments as (
-
-    select
-        *,
-        {{ safe_divide('pipeline_required', safe_divide('pipeline_trailing_total', 'appointment_trailing_total')) }}
-            as appointment_required
-    from required_chain
-
-),
-
-required_leads as (
-
-    select
-        *,
-        {{ safe_divide('appointment_required', safe_divide('appointment_trailing_total', 'lead_trailing_total')) }}
-            as lead_required
-    from required_appointments
-
-),
-
+-- the rates telescope: what the target requires at a stage is the target times
+-- the stage's trailing total over the won amount's (target / deal size / win
+-- rate / ...), defined while every total from the stage up to the KGI is positive
 unpivoted as (
 
-    {%- for stage, column in chain %}
-        select
-            period_start_date,
-            period_end_date,
-            is_complete_period,
-            revenue_target,
-            trailing_deal_size,
-            '{{ stage }}' as plan_stage,
-            {{ loop.index0 }} as stage_order,
-            {{ stage }}_actual as actual_value,
-            {{ stage }}_required as required_value,
-            {%- if loop.first %}
-                cast(null as {{ type_double() }}) as trailing_rate_into_stage
-            {%- else %}
-                {{ safe_divide(stage ~ '_trailing_total', chain[loop.index0 - 1][0] ~ '_trailing_total') }}
-                    as trailing_rate_into_stage
-            {%- endif %}
-        from required_leads
-        {% if not loop.last %}union all{% endif %}
-    {%- endfor %}
+    select
+        period_start_date,
+        period_end_date,
+        is_complete_period,
+        revenue_target,
+        max(case when factor_order = kgi_order then trailing_rate_into_stage end)
+            over (partition by period_start_date) as trailing_deal_size,
+        kpi_stage as plan_stage,
+        factor_order as stage_order,
+        owner_department,
+        kpi_value as actual_value,
+        case
+            when factor_order = kgi_order then revenue_target
+            when has_every_total_from_here and smallest_total_from_here > 0
+                then revenue_target * trailing_total / kgi_trailing_total
+        end as required_value,
+        trailing_rate_into_stage
+    from chain
 
 ),
 
@@ -138,7 +136,7 @@ final as (
         unpivoted.period_start_date,
         unpivoted.plan_stage,
         unpivoted.stage_order,
-        factors.owner_department,
+        unpivoted.owner_department,
         unpivoted.is_complete_period,
         unpivoted.revenue_target,
         unpivoted.trailing_deal_size,
@@ -164,8 +162,6 @@ final as (
         ) as required_to_date_value
     from unpivoted
     cross join as_of
-    inner join factors
-        on unpivoted.plan_stage = factors.kpi_stage
 
 )
 
