@@ -10,7 +10,7 @@
     in the period, have rows, each for every attribution model.
 #}
 {%- set grain = funnel_period_grain() -%}
-{%- set levels = {'campaign': 'campaign_id', 'top_campaign': 'top_campaign_id', 'channel': 'channel'} -%}
+{%- set levels = campaign_rollup_levels() -%}
 
 with
 

@@ -11,7 +11,7 @@
     'Unattributed'.
 #}
 {%- set grain = funnel_period_grain() -%}
-{%- set levels = {'campaign': 'campaign_id', 'top_campaign': 'top_campaign_id', 'channel': 'channel'} -%}
+{%- set levels = campaign_rollup_levels() -%}
 
 with
 

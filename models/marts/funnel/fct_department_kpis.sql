@@ -6,7 +6,6 @@
     and Inside Sales can hold the same stage at once: kpi_holder_count > 1
     marks a shared KPI.
 #}
-{%- set kpi_stages = ['lead', 'handled', 'appointment', 'pipeline', 'won', 'won_amount'] -%}
 
 with
 
