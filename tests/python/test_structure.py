@@ -17,6 +17,13 @@ marts. The checks:
   carries the test not_null_constraints_hold, which checks them where constraints are not
   enforced (Spark); no mart column keeps a plain not_null test node.
 
+- the DAG's shape stays within agreed limits (dbt-project-evaluator's rules, with the
+  exceptions listed below and why): no model outside models/audit reads more than
+  MAX_DIRECT_PARENTS models, seeds or sources; a model read by a single model that also reads
+  one of its parents (a "rejoined concept") is one of ALLOWED_REJOINS; no model has more than
+  MAX_LEAF_FANOUT leaf children that are not public marts (public marts are read by the BI
+  exposures, so they are leaves by design). Each listed exception must still occur.
+
 Each rule is also run against a manifest broken on purpose, so a check that looks at nothing
 cannot pass.
 """
@@ -35,6 +42,27 @@ from dbt_runner import PROJECT_DIR, run_dbt
 
 PACKAGE = "revenue_funnel"
 LAYERS = ("staging", "intermediate", "marts", "audit")
+
+# The DAG's shape (docs/structure.md lists these exceptions and why they stay).
+MAX_DIRECT_PARENTS = 7
+# the audit models count the rows of every table by design, so they are not limited
+DIRECT_PARENTS_UNLIMITED_LAYERS = {"audit"}
+ALLOWED_MANY_PARENTS = {
+    # inferred users: every table that names an owner may name one the user extract lacks
+    "dim_users",
+    # an opportunity finds its person through a converted lead, a contact role, a contact or
+    # its account, and is priced at the dated exchange rate
+    "int_opportunity_outcomes",
+}
+# (grandparent, parent, child): a step read only by the next one, kept apart because it is
+# unit-tested on its own (cost spread, expected appointment rates, hand-offs, activity rules)
+ALLOWED_REJOINS = {
+    ("dim_campaigns", "fct_campaign_period_costs", "fct_campaign_period_handoffs"),
+    ("dim_campaigns", "fct_campaign_period_handoffs", "fct_campaign_performance_rollups"),
+    ("fct_funnel_leads", "fct_channel_appointment_expectations", "fct_campaign_period_handoffs"),
+    ("int_users_departments", "int_activity_milestones", "int_person_milestones"),
+}
+MAX_LEAF_FANOUT = 3
 
 # Values of stage columns that are states, not stages: an opportunity whose stage the seed
 # does not map, and the KPI of the won amount (seeds/funnel_factors.csv lists it too).
@@ -115,6 +143,55 @@ def access_problems(manifest: dict) -> list[str]:
             problems.append(f"{node['name']}: a mart without a group (and so without an owner)")
         if public and not is_mart:
             problems.append(f"{node['name']}: access: public outside models/marts (the job would publish it)")
+    return problems
+
+
+def dag_shape_problems(manifest: dict) -> list[str]:
+    """Too many parents, rejoined concepts and fan-out beyond the agreed limits."""
+    nodes = models(manifest)
+    name = {uid: uid.split(".")[-1] for uid in manifest["nodes"]} | {
+        uid: uid.split(".")[-1] for uid in manifest.get("sources", {})
+    }
+    children: dict[str, set[str]] = {uid: set() for uid in nodes}
+    for uid, node in nodes.items():
+        for parent in node["depends_on"]["nodes"]:
+            if parent in children:
+                children[parent].add(uid)
+    problems = []
+    many_parents = set()
+    for node in sorted(nodes.values(), key=lambda n: n["name"]):
+        parents = node["depends_on"]["nodes"]
+        if len(parents) > MAX_DIRECT_PARENTS and layer(node) not in DIRECT_PARENTS_UNLIMITED_LAYERS:
+            many_parents.add(node["name"])
+            if node["name"] not in ALLOWED_MANY_PARENTS:
+                problems.append(
+                    f"{node['name']}: reads {len(parents)} models, seeds or sources"
+                    f" (limit {MAX_DIRECT_PARENTS})"
+                )
+    for allowed in sorted(ALLOWED_MANY_PARENTS - many_parents):
+        problems.append(
+            f"{allowed}: no longer reads more than {MAX_DIRECT_PARENTS}: remove it from ALLOWED_MANY_PARENTS"
+        )
+    rejoins = set()
+    for child_id, child in nodes.items():
+        child_parents = set(child["depends_on"]["nodes"])
+        for parent_id in child_parents & set(nodes):
+            parent = nodes[parent_id]
+            if children[parent_id] != {child_id} or is_public_mart(parent):
+                continue
+            for grandparent in child_parents & set(parent["depends_on"]["nodes"]):
+                rejoins.add((name[grandparent], parent["name"], child["name"]))
+    for rejoin in sorted(rejoins - ALLOWED_REJOINS):
+        problems.append(f"{rejoin[1]}: read only by {rejoin[2]}, which also reads its parent {rejoin[0]}")
+    for rejoin in sorted(ALLOWED_REJOINS - rejoins):
+        problems.append(f"{rejoin[1]}: no longer a rejoin into {rejoin[2]}: remove it from ALLOWED_REJOINS")
+    for uid, node in sorted(nodes.items(), key=lambda item: item[1]["name"]):
+        leaves = [c for c in children[uid] if not children[c] and not is_public_mart(nodes[c])]
+        if len(leaves) > MAX_LEAF_FANOUT:
+            problems.append(
+                f"{node['name']}: {len(leaves)} leaf children that are not public marts"
+                f" (limit {MAX_LEAF_FANOUT})"
+            )
     return problems
 
 
@@ -229,6 +306,11 @@ def test_the_marts_are_exactly_the_public_models(manifest: dict) -> None:
     assert not problems, "\n".join(problems)
 
 
+def test_the_dag_keeps_its_shape(manifest: dict) -> None:
+    problems = dag_shape_problems(manifest)
+    assert not problems, "\n".join(problems)
+
+
 def test_stage_names_come_from_the_seeds(manifest: dict) -> None:
     problems = stage_name_problems(manifest, known_stages())
     assert not problems, "\n".join(problems)
@@ -284,6 +366,30 @@ def test_each_rule_catches_a_break(manifest: dict) -> None:
         "dim_users: reads base_salesforce__user (base) past staging",
         "int_person_milestones: an intermediate model reads the mart fct_funnel_periods",
         "stg_salesforce__leads: a staging model reads int_as_of_date (intermediate), not only base",
+    ]
+    # a private re-grain read by one mart only, which also reads its parent; a model with one
+    # parent too many; an allowed rejoin gone (the costs now read by a second model)
+    stage_periods = _model(broken, "fct_kpi_stage_periods")["unique_id"]
+    for reader in ("fct_department_kpi_periods", "fct_revenue_plan", "fct_kpi_gap_attribution"):
+        node = _model(broken, reader)
+        node["depends_on"]["nodes"] = [p for p in node["depends_on"]["nodes"] if p != stage_periods]
+    _model(broken, "fct_kpi_factor_periods")["depends_on"]["nodes"].append(
+        _model(broken, "fct_funnel_periods")["unique_id"]
+    )
+    parents = _model(broken, "fct_funnel_leads")["depends_on"]["nodes"]
+    parents.append(_model(broken, "int_opportunity_outcomes")["unique_id"])
+    _model(broken, "fct_campaign_performance_rollups")["depends_on"]["nodes"].append(
+        _model(broken, "fct_campaign_period_costs")["unique_id"]
+    )
+    assert dag_shape_problems(broken) == [
+        f"fct_funnel_leads: reads {len(parents)} models, seeds or sources (limit {MAX_DIRECT_PARENTS})",
+        # the costs, read by the roll-ups too, make the hand-offs a rejoin of their own
+        "fct_campaign_period_handoffs: read only by fct_campaign_performance_rollups, which also reads"
+        " its parent fct_campaign_period_costs",
+        "fct_kpi_stage_periods: read only by fct_kpi_factor_periods, which also reads its parent"
+        " fct_funnel_periods",
+        "fct_campaign_period_costs: no longer a rejoin into fct_campaign_period_handoffs:"
+        " remove it from ALLOWED_REJOINS",
     ]
     # a mart made protected, a private re-grain without its group, an intermediate made public
     _model(broken, "fct_stage_velocity")["access"] = "protected"
