@@ -121,8 +121,7 @@ attributed as (
         on matched.who_id = identities.record_id
     cross join as_of
     left join departments
-        on matched.owner_user_id = departments.user_id
-            and cast(matched.milestone_at as date) between departments.valid_from and departments.valid_to
+        on {{ user_department_at('departments', 'matched.owner_user_id', 'matched.milestone_at') }}
     where
         matched.milestone_at < as_of.as_of_end_at
         and (
@@ -171,8 +170,7 @@ final as (
         coalesce(departments.department, 'Unassigned') as owner_department
     from first_matches
     left join departments
-        on first_matches.owner_user_id = departments.user_id
-            and cast(first_matches.milestone_at as date) between departments.valid_from and departments.valid_to
+        on {{ user_department_at('departments', 'first_matches.owner_user_id', 'first_matches.milestone_at') }}
 
 )
 

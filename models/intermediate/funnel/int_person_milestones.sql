@@ -101,8 +101,7 @@ pipeline_opportunity as (
         coalesce(departments.department, 'Unassigned') as pipeline_owner_department
     from ranked_opportunities
     left join departments
-        on ranked_opportunities.owner_user_id = departments.user_id
-            and cast(ranked_opportunities.pipeline_at as date) between departments.valid_from and departments.valid_to
+        on {{ user_department_at('departments', 'ranked_opportunities.owner_user_id', 'ranked_opportunities.pipeline_at') }}
     where ranked_opportunities.pipeline_rank = 1
 
 ),
@@ -117,8 +116,7 @@ won_opportunity as (
         coalesce(departments.department, 'Unassigned') as won_owner_department
     from ranked_opportunities
     left join departments
-        on ranked_opportunities.owner_user_id = departments.user_id
-            and cast(ranked_opportunities.won_at as date) between departments.valid_from and departments.valid_to
+        on {{ user_department_at('departments', 'ranked_opportunities.owner_user_id', 'ranked_opportunities.won_at') }}
     where
         ranked_opportunities.won_rank = 1
         and ranked_opportunities.won_at is not null

@@ -143,8 +143,7 @@ joined as (
         on lead_persons.lead_id = lead_tier.subject_id
             and lead_tier.subject_type = 'lead'
     left join departments as lead_owner
-        on lead_persons.owner_user_id = lead_owner.user_id
-            and cast(lead_persons.created_at as date) between lead_owner.valid_from and lead_owner.valid_to
+        on {{ user_department_at('lead_owner', 'lead_persons.owner_user_id', 'lead_persons.created_at') }}
 
 ),
 
