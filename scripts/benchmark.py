@@ -513,6 +513,16 @@ def verdict(ok: bool) -> str:
 def render_markdown(results: list[RunResult], info: dict[str, object], started: str) -> str:
     sizes = sorted({r.leads for r in results})
     fixed, fixed_how = fixed_cost(results)
+    lines = _machine_lines(info, started)
+    lines += _full_build_lines(results, sizes)
+    lines += _incremental_lines(results, sizes, info, fixed, fixed_how)
+    lines += render_targets(results, fixed)
+    lines += _slowest_node_lines(results, sizes)
+    return "\n".join(lines) + "\n"
+
+
+def _machine_lines(info: dict[str, object], started: str) -> list[str]:
+    """The title and the machine table."""
     lines = [
         "# Benchmark results",
         "",
@@ -531,7 +541,12 @@ def render_markdown(results: list[RunResult], info: dict[str, object], started: 
         lines.append(f"| {key} | {value} |")
     for key in ("DBT_THREADS", "DBT_DUCKDB_THREADS"):
         lines.append(f"| {key} | {info[key]} |")
-    lines += [
+    return lines
+
+
+def _full_build_lines(results: list[RunResult], sizes: list[int]) -> list[str]:
+    """The full-build table and its notes."""
+    lines = [
         "",
         "## Full build (`dbt build --full-refresh --exclude-resource-type unit_test`, DuckDB)",
         "",
@@ -577,6 +592,15 @@ def render_markdown(results: list[RunResult], info: dict[str, object], started: 
         "run_results.json; with several dbt threads they overlap. *start-up*: the build's wall time "
         "outside the span from the first node's start to the last node's end (parsing, connecting, "
         "the DAG). *peak RSS*: max resident memory of the dbt process, which runs DuckDB in-process.",
+    ]
+    return lines
+
+
+def _incremental_lines(
+    results: list[RunResult], sizes: list[int], info: dict[str, object], fixed: float, fixed_how: str
+) -> list[str]:
+    """The lower bound and the incremental run: a table and its notes."""
+    lines = [
         "",
         "## Lower bound and incremental run",
         "",
@@ -622,19 +646,23 @@ def render_markdown(results: list[RunResult], info: dict[str, object], started: 
         )
         + f" (on {info['nproc']} CPUs; other work on the machine slows the numbers).",
     ]
-    lines += render_targets(results, fixed)
+    return lines
+
+
+def _slowest_node_lines(results: list[RunResult], sizes: list[int]) -> list[str]:
+    """The slowest nodes of the fastest run at the largest size."""
     largest = [r for r in results if r.leads == sizes[-1]]
     slowest = min(largest, key=lambda r: r.build_seconds).slowest_nodes
-    if slowest:
-        lines += [
-            "",
-            f"## Slowest nodes at {sizes[-1]:,} leads (fastest run)",
-            "",
-            "| node | seconds |",
-            "|---|---:|",
-            *(f"| `{node['unique_id']}` | {node['seconds']:.2f} |" for node in slowest),
-        ]
-    return "\n".join(lines) + "\n"
+    if not slowest:
+        return []
+    return [
+        "",
+        f"## Slowest nodes at {sizes[-1]:,} leads (fastest run)",
+        "",
+        "| node | seconds |",
+        "|---|---:|",
+        *(f"| `{node['unique_id']}` | {node['seconds']:.2f} |" for node in slowest),
+    ]
 
 
 def render_targets(results: list[RunResult], fixed: float) -> list[str]:

@@ -1547,6 +1547,14 @@ def ids_section(report: Report, org: Org) -> None:
         "empty ids: '000000000000000AAA', '000000000000000', ''; ids match in their 18-character form "
         "(a 15-character id gets its checksum suffix), i.e. on the first 15 characters, case-sensitively"
     )
+    _id_forms(report, org, lines)
+    _orphans(org, lines)
+    _contacts_without_leads(org, lines)
+    _opportunities_without_person_path(org, lines)
+
+
+def _id_forms(report: Report, org: Org, lines: list[str]) -> None:
+    """Empty and 15-character ids per id column, and ids whose suffix is not the checksum."""
     short_total = 0
     not_genuine: list[str] = []
     for name, columns in org.contract.items():
@@ -1599,6 +1607,10 @@ def ids_section(report: Report, org: Org) -> None:
             f"15-character ids cannot match the ids of {', '.join(not_genuine)}, whose last 3 characters "
             "are not the Salesforce checksum: load genuine 18-character ids (or all ids in one form)"
         )
+
+
+def _orphans(org: Org, lines: list[str]) -> None:
+    """References (ORPHAN_CHECKS) whose value is the id of no row of the target tables."""
     for table_name, column, targets in ORPHAN_CHECKS:
         table = org.get(table_name)
         present = [t for t in targets if org.has(t, "id")]
@@ -1624,6 +1636,10 @@ def ids_section(report: Report, org: Org) -> None:
             f"orphans {table_name}.{column} -> {' or '.join(targets)}: "
             f"{orphans} of {set_count} set values{suffix}"
         )
+
+
+def _contacts_without_leads(org: Org, lines: list[str]) -> None:
+    """Contacts that no lead was converted into."""
     lead, contact = org.get("lead"), org.get("contact")
     if lead is not None and contact is not None and lead.col("converted_contact_id") and contact.col("id"):
         total, without = org.query(
@@ -1636,7 +1652,11 @@ def ids_section(report: Report, org: Org) -> None:
         lines.append(
             f"contacts without leads: {without} of {total} contacts (no lead was converted into them)"
         )
-    opp = org.get("opportunity")
+
+
+def _opportunities_without_person_path(org: Org, lines: list[str]) -> None:
+    """Opportunities with no contact_id, no contact role (and no converting lead)."""
+    lead, opp = org.get("lead"), org.get("opportunity")
     if opp is not None and opp.col("id"):
         ocr = org.get("opportunity_contact_role")
         joins, conditions, paths = [], [], []

@@ -51,28 +51,7 @@ def controllability_panel(ctx: Context) -> Panel:
         )
         """
     )
-    panel = Panel(
-        key="controllability",
-        title=Text(
-            "Controllability matrix: department × KPI stage",
-            "コントローラブル性マトリクス：部門×KPIステージ",
-        ),
-        caption=Text(
-            "Each cell scores one department against one candidate KPI. Left, structural: the share of the "
-            "KPI's factors the department owns (a KPI is leads × appointment rate × pipeline rate × win rate "
-            "× deal size up to its stage). Right, empirical: the share of the KPI's month-to-month variance "
-            "(log scale) that came from the department's own factors over the trailing window - 1.0 means "
-            "it moved its KPI by itself, near 0 means it inherited the swings from other teams. Values "
-            "below 0 or above 1 happen when a factor moved against the KPI. ★ marks the KPI the "
-            "department actually holds.",
-            "各セルは、ある部門をある候補KPIで評価した値です。左（構造的）：KPIを構成するファクター"
-            "（リード数×商談獲得率×案件化率×受注率×平均受注単価のうちそのステージまで）のうち部門が持つ割合。"
-            "右（実証的）：直近ウィンドウにおけるKPIの変動（対数分散）のうち、部門自身のファクターに由来する割合。"
-            "1.0は自部門で動かせたこと、0に近いほど他部門の振れを継承していることを示します。"
-            "ファクターがKPIと逆に動くと0未満や1超になります。★は部門が実際に保持しているKPIです。",
-        ),
-        sources=["fct_kpi_controllability"],
-    )
+    panel = _controllability_panel_header()
     if not rows:
         panel.notice = Text(
             "fct_kpi_controllability has no rows.", "fct_kpi_controllability に行がありません。"
@@ -101,44 +80,8 @@ def controllability_panel(ctx: Context) -> Panel:
     x_labels = [labels.stage(stage, "<br>") for stage in stages]
     y_labels = [labels.department(department, "<br>") for department in departments]
     for col, column in ((1, "structural_controllability"), (2, "controllable_share")):
-        z, text, hover = [], [], []
-        for department in departments:
-            z_row, text_row, hover_row = [], [], []
-            for stage in stages:
-                row = cell.get((department, stage))
-                value = row[column] if row else None
-                z_row.append(value)
-                star = " ★" if row and row["is_assigned_kpi"] else ""
-                text_row.append(f"{fmt_share(value)}{star}")
-                hover_row.append(
-                    ""
-                    if row is None
-                    else (
-                        f"owned factors {row['owned_factors_count']}/{row['kpi_factors_count']}, "
-                        f"inheritance depth {row['inheritance_depth']}<br>"
-                        f"periods used {row['periods_used_count']}, excluded {row['periods_excluded_count']}"
-                    )
-                )
-            z.append(z_row)
-            text.append(text_row)
-            hover.append(hover_row)
-        figure.add_trace(
-            go.Heatmap(
-                z=z,
-                x=x_labels,
-                y=y_labels,
-                text=text,
-                customdata=hover,
-                texttemplate="%{text}",
-                textfont={"size": 14},
-                coloraxis="coloraxis",
-                xgap=3,
-                ygap=3,
-                hovertemplate="%{y} · %{x}: %{z:.2f}<br>%{customdata}<extra></extra>",
-            ),
-            row=1,
-            col=col,
-        )
+        z, text, hover = _matrix_cells(cell, departments, stages, column)
+        _add_matrix(figure, x_labels, y_labels, z, text, hover, col)
     figure.update_yaxes(autorange="reversed")
     figure.update_yaxes(showticklabels=False, row=1, col=2)
     base_layout(
@@ -158,6 +101,87 @@ def controllability_panel(ctx: Context) -> Panel:
     return panel
 
 
+def _controllability_panel_header() -> Panel:
+    return Panel(
+        key="controllability",
+        title=Text(
+            "Controllability matrix: department × KPI stage",
+            "コントローラブル性マトリクス：部門×KPIステージ",
+        ),
+        caption=Text(
+            "Each cell scores one department against one candidate KPI. Left, structural: the share of the "
+            "KPI's factors the department owns (a KPI is leads × appointment rate × pipeline rate × win rate "
+            "× deal size up to its stage). Right, empirical: the share of the KPI's month-to-month variance "
+            "(log scale) that came from the department's own factors over the trailing window - 1.0 means "
+            "it moved its KPI by itself, near 0 means it inherited the swings from other teams. Values "
+            "below 0 or above 1 happen when a factor moved against the KPI. ★ marks the KPI the "
+            "department actually holds.",
+            "各セルは、ある部門をある候補KPIで評価した値です。左（構造的）：KPIを構成するファクター"
+            "（リード数×商談獲得率×案件化率×受注率×平均受注単価のうちそのステージまで）のうち部門が持つ割合。"
+            "右（実証的）：直近ウィンドウにおけるKPIの変動（対数分散）のうち、部門自身のファクターに由来する割合。"
+            "1.0は自部門で動かせたこと、0に近いほど他部門の振れを継承していることを示します。"
+            "ファクターがKPIと逆に動くと0未満や1超になります。★は部門が実際に保持しているKPIです。",
+        ),
+        sources=["fct_kpi_controllability"],
+    )
+
+
+def _matrix_cells(
+    cell: dict[tuple[str, str], dict], departments: list[str], stages: list[str], column: str
+) -> tuple[list[list], list[list[str]], list[list[str]]]:
+    """Values, cell texts and hover texts of one heatmap: a row per department, a column per stage."""
+    z, text, hover = [], [], []
+    for department in departments:
+        z_row, text_row, hover_row = [], [], []
+        for stage in stages:
+            row = cell.get((department, stage))
+            value = row[column] if row else None
+            z_row.append(value)
+            star = " ★" if row and row["is_assigned_kpi"] else ""
+            text_row.append(f"{fmt_share(value)}{star}")
+            hover_row.append(
+                ""
+                if row is None
+                else (
+                    f"owned factors {row['owned_factors_count']}/{row['kpi_factors_count']}, "
+                    f"inheritance depth {row['inheritance_depth']}<br>"
+                    f"periods used {row['periods_used_count']}, excluded {row['periods_excluded_count']}"
+                )
+            )
+        z.append(z_row)
+        text.append(text_row)
+        hover.append(hover_row)
+    return z, text, hover
+
+
+def _add_matrix(
+    figure: go.Figure,
+    x_labels: list[str],
+    y_labels: list[str],
+    z: list[list],
+    text: list[list[str]],
+    hover: list[list[str]],
+    col: int,
+) -> None:
+    figure.add_trace(
+        go.Heatmap(
+            z=z,
+            x=x_labels,
+            y=y_labels,
+            text=text,
+            customdata=hover,
+            texttemplate="%{text}",
+            textfont={"size": 14},
+            coloraxis="coloraxis",
+            xgap=3,
+            ygap=3,
+            hovertemplate="%{y} · %{x}: %{z:.2f}<br>%{customdata}<extra></extra>",
+        ),
+        row=1,
+        col=col,
+    )
+
+
 def factor_decomposition_panel(ctx: Context) -> Panel:
     labels = ctx.labels
     rows = ctx.warehouse.rows(
@@ -170,23 +194,7 @@ def factor_decomposition_panel(ctx: Context) -> Panel:
         order by factor_order
         """
     )
-    panel = Panel(
-        key="factors",
-        title=Text("What drives each KPI's variance", "各KPIの変動要因（ファクター分解）"),
-        caption=Text(
-            "One bar per KPI: its variance over the trailing window (log scale) split into the factors it "
-            "is made of, Cov(log factor, log KPI) ÷ Var(log KPI). The segments of a bar add up to exactly "
-            "100%; a segment below zero is a factor that moved against the KPI. Colours follow the "
-            "department owning the factor (blue Marketing, orange Inside Sales, greens Field Sales): a "
-            "KPI whose bar is mostly another department's colour is inherited, not controlled.",
-            "KPIごとに1本の棒：直近ウィンドウにおけるKPIの対数分散を構成ファクターに分解したもの"
-            "（Cov(log ファクター, log KPI) ÷ Var(log KPI)）。各棒の合計はちょうど100%で、0未満の部分は"
-            "KPIと逆方向に動いたファクターです。色はファクターを持つ部門（青＝マーケティング、"
-            "橙＝インサイドセールス、緑系＝フィールドセールス）。他部門の色が大半を占めるKPIは、"
-            "自部門でコントロールできず継承している変動です。",
-        ),
-        sources=["fct_kpi_controllability_factors"],
-    )
+    panel = _factor_decomposition_panel_header()
     rows = [r for r in rows if r["variance_share"] is not None]
     if not rows:
         panel.notice = Text(
@@ -238,6 +246,26 @@ def factor_decomposition_panel(ctx: Context) -> Panel:
     return panel
 
 
+def _factor_decomposition_panel_header() -> Panel:
+    return Panel(
+        key="factors",
+        title=Text("What drives each KPI's variance", "各KPIの変動要因（ファクター分解）"),
+        caption=Text(
+            "One bar per KPI: its variance over the trailing window (log scale) split into the factors it "
+            "is made of, Cov(log factor, log KPI) ÷ Var(log KPI). The segments of a bar add up to exactly "
+            "100%; a segment below zero is a factor that moved against the KPI. Colours follow the "
+            "department owning the factor (blue Marketing, orange Inside Sales, greens Field Sales): a "
+            "KPI whose bar is mostly another department's colour is inherited, not controlled.",
+            "KPIごとに1本の棒：直近ウィンドウにおけるKPIの対数分散を構成ファクターに分解したもの"
+            "（Cov(log ファクター, log KPI) ÷ Var(log KPI)）。各棒の合計はちょうど100%で、0未満の部分は"
+            "KPIと逆方向に動いたファクターです。色はファクターを持つ部門（青＝マーケティング、"
+            "橙＝インサイドセールス、緑系＝フィールドセールス）。他部門の色が大半を占めるKPIは、"
+            "自部門でコントロールできず継承している変動です。",
+        ),
+        sources=["fct_kpi_controllability_factors"],
+    )
+
+
 def gap_attribution_panel(ctx: Context) -> Panel:
     labels = ctx.labels
     rows = ctx.warehouse.rows(
@@ -251,7 +279,37 @@ def gap_attribution_panel(ctx: Context) -> Panel:
         order by department, factor_order
         """
     )
-    panel = Panel(
+    panel = _gap_attribution_panel_header()
+    if not rows:
+        panel.notice = Text("No complete period with a KPI plan yet.", "計画のある確定期間がまだありません。")
+        return panel
+    period = rows[0]["period_start_date"]
+    by_department: dict[str, list[dict]] = defaultdict(list)
+    for row in rows:
+        by_department[row["department"]].append(row)
+    departments = sorted(by_department, key=ctx.department_sort_key)
+    computable = [d for d in departments if all(r["is_computable"] for r in by_department[d])]
+    skipped = [d for d in departments if d not in computable]
+    panel.notes.extend(_not_computable_notes(ctx, skipped, period))
+    if not computable:
+        panel.notice = Text(
+            f"No department's gap is computable for {ctx.period(period)}.",
+            f"{ctx.period(period)} に計算可能なギャップがありません。",
+        )
+        return panel
+    panel.figure = _gap_figure(labels, computable, by_department)
+    panel.notes.insert(
+        0,
+        Text(
+            f"Period: {ctx.period(period)} (latest complete period).",
+            f"対象期間：{ctx.period(period)}（直近の確定期間）。",
+        ),
+    )
+    return panel
+
+
+def _gap_attribution_panel_header() -> Panel:
+    return Panel(
         key="gap",
         title=Text(
             "Who moved the miss: gap attribution", "未達・超過の要因分解（ギャップ・アトリビューション）"
@@ -269,19 +327,15 @@ def gap_attribution_panel(ctx: Context) -> Panel:
         ),
         sources=["fct_kpi_gap_attribution"],
     )
-    if not rows:
-        panel.notice = Text("No complete period with a KPI plan yet.", "計画のある確定期間がまだありません。")
-        return panel
-    period = rows[0]["period_start_date"]
-    by_department: dict[str, list[dict]] = defaultdict(list)
-    for row in rows:
-        by_department[row["department"]].append(row)
-    departments = sorted(by_department, key=ctx.department_sort_key)
-    computable = [d for d in departments if all(r["is_computable"] for r in by_department[d])]
-    skipped = [d for d in departments if d not in computable]
-    for department in skipped:
+
+
+def _not_computable_notes(ctx: Context, departments: list[str], period: dt.date) -> list[Text]:
+    """One note per department whose gap cannot be computed for `period`."""
+    labels = ctx.labels
+    notes: list[Text] = []
+    for department in departments:
         # Markup, so that bilingual() does not escape the escaped label a second time.
-        panel.notes.append(
+        notes.append(
             Text(
                 Markup(
                     f"{escape(department)}: not computable in {escape(ctx.period(period))} "
@@ -293,13 +347,12 @@ def gap_attribution_panel(ctx: Context) -> Panel:
                 ),
             )
         )
-    if not computable:
-        panel.notice = Text(
-            f"No department's gap is computable for {ctx.period(period)}.",
-            f"{ctx.period(period)} に計算可能なギャップがありません。",
-        )
-        return panel
-    grid = _waterfall_grid(computable, by_department)
+    return notes
+
+
+def _gap_figure(labels, departments: list[str], by_department: dict[str, list[dict]]) -> go.Figure:
+    """One waterfall per department, from its plan through its factors' parts to its actual."""
+    grid = _waterfall_grid(departments, by_department)
     specs = [[{"colspan": 2}, None] if len(row) == 1 else [{}, {}] for row in grid]
     titles = [
         f"{labels.department_short(d)}: {labels.stage(by_department[d][0]['kpi_stage'])}"
@@ -319,15 +372,7 @@ def gap_attribution_panel(ctx: Context) -> Panel:
             _add_waterfall(figure, labels, by_department[department], row_index, col)
     figure.update_xaxes(tickangle=0, tickfont={"size": 10.5})
     base_layout(figure, height=390 * len(grid), margin={"l": 60, "r": 20, "t": 50, "b": 80})
-    panel.figure = figure
-    panel.notes.insert(
-        0,
-        Text(
-            f"Period: {ctx.period(period)} (latest complete period).",
-            f"対象期間：{ctx.period(period)}（直近の確定期間）。",
-        ),
-    )
-    return panel
+    return figure
 
 
 def _waterfall_grid(departments: list[str], by_department: dict[str, list[dict]]) -> list[list[str]]:
@@ -408,26 +453,7 @@ def volatility_panel(ctx: Context) -> Panel:
         "select * from {fct_conversion_volatility} order by rate_name, period_start_date"
     )
     readiness = ctx.warehouse.rows("select * from {fct_kpi_readiness} order by department, period_start_date")
-    panel = Panel(
-        key="volatility",
-        title=Text(
-            "Conversion-rate volatility and KPI readiness",
-            "転換率のボラティリティとKPI移行の準備状況",
-        ),
-        caption=Text(
-            "Top: the coefficient of variation (rolling standard deviation ÷ rolling mean over the trailing "
-            "window) of every stage rate; below the dashed threshold a rate counts as stable enough to plan "
-            "on. Bottom: for each tracked department, one block per period with the KPI it held - red when "
-            "the rate into that KPI was not stable (an unreasonable KPI, 無理なKPI設定), green when it was "
-            "ready to take on the next stage (the next rate stable and its target met often enough). "
-            "Vertical lines mark when the KPI assignment changed.",
-            "上：各ステージ転換率の変動係数（直近ウィンドウの移動標準偏差÷移動平均）。破線のしきい値以下なら"
-            "計画に使える程度に安定しています。下：追跡対象の部門について、期間ごとに保持していたKPIを表示。"
-            "赤はそのKPIへの転換率が不安定だった期間（無理なKPI設定）、緑は次のステージへ移る準備ができて"
-            "いた期間（次の転換率が安定し、目標を十分な回数達成）。縦線はKPI割り当ての変更時点です。",
-        ),
-        sources=["fct_conversion_volatility", "fct_kpi_readiness"],
-    )
+    panel = _volatility_panel_header()
     if not rates:
         panel.notice = Text("No complete period yet.", "確定した期間がまだありません。")
         return panel
@@ -451,6 +477,48 @@ def volatility_panel(ctx: Context) -> Panel:
             ),
         ],
     )
+    _add_rate_volatility(figure, labels, rates, threshold)
+    if has_readiness:
+        _readiness_rows(figure, ctx, readiness, departments)
+    base_layout(
+        figure,
+        height=640 if has_readiness else 440,
+        barmode="overlay",
+        margin={"l": 130, "r": 30, "t": 110, "b": 40},
+    )
+    # The readiness blocks are bars whose length is a duration: without an explicit date type the
+    # shared axis would be typed from those numbers.
+    figure.update_xaxes(type="date")
+    figure.update_xaxes(dtick="M1", tickformat="%Y-%m", tickangle=-45, row=2 if has_readiness else 1, col=1)
+    panel.figure = figure
+    return panel
+
+
+def _volatility_panel_header() -> Panel:
+    return Panel(
+        key="volatility",
+        title=Text(
+            "Conversion-rate volatility and KPI readiness",
+            "転換率のボラティリティとKPI移行の準備状況",
+        ),
+        caption=Text(
+            "Top: the coefficient of variation (rolling standard deviation ÷ rolling mean over the trailing "
+            "window) of every stage rate; below the dashed threshold a rate counts as stable enough to plan "
+            "on. Bottom: for each tracked department, one block per period with the KPI it held - red when "
+            "the rate into that KPI was not stable (an unreasonable KPI, 無理なKPI設定), green when it was "
+            "ready to take on the next stage (the next rate stable and its target met often enough). "
+            "Vertical lines mark when the KPI assignment changed.",
+            "上：各ステージ転換率の変動係数（直近ウィンドウの移動標準偏差÷移動平均）。破線のしきい値以下なら"
+            "計画に使える程度に安定しています。下：追跡対象の部門について、期間ごとに保持していたKPIを表示。"
+            "赤はそのKPIへの転換率が不安定だった期間（無理なKPI設定）、緑は次のステージへ移る準備ができて"
+            "いた期間（次の転換率が安定し、目標を十分な回数達成）。縦線はKPI割り当ての変更時点です。",
+        ),
+        sources=["fct_conversion_volatility", "fct_kpi_readiness"],
+    )
+
+
+def _add_rate_volatility(figure: go.Figure, labels, rates: list[dict], threshold: float | None) -> None:
+    """Top: the coefficient of variation of every rate, against the stability threshold."""
     for rate in [r for r in RATE_ORDER if any(x["rate_name"] == r for x in rates)]:
         series = [r for r in rates if r["rate_name"] == rate]
         figure.add_trace(
@@ -499,20 +567,6 @@ def volatility_panel(ctx: Context) -> Panel:
             col=1,
         )
     figure.update_yaxes(title_text="CV", rangemode="tozero", row=1, col=1)
-    if has_readiness:
-        _readiness_rows(figure, ctx, readiness, departments)
-    base_layout(
-        figure,
-        height=640 if has_readiness else 440,
-        barmode="overlay",
-        margin={"l": 130, "r": 30, "t": 110, "b": 40},
-    )
-    # The readiness blocks are bars whose length is a duration: without an explicit date type the
-    # shared axis would be typed from those numbers.
-    figure.update_xaxes(type="date")
-    figure.update_xaxes(dtick="M1", tickformat="%Y-%m", tickangle=-45, row=2 if has_readiness else 1, col=1)
-    panel.figure = figure
-    return panel
 
 
 def _state(row: dict) -> str:

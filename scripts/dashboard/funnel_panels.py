@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 
 import plotly.graph_objects as go
@@ -86,27 +87,7 @@ def funnel_panel(ctx: Context) -> Panel:
     cohorts = ctx.warehouse.rows(
         "select * from {fct_funnel_cohorts} where breakdown_dimension = 'total' order by cohort_start_date"
     )
-    panel = Panel(
-        key="funnel",
-        title=Text(
-            "Funnel: period view and cohort view",
-            "ファネル：期間ビューとコホートビュー",
-        ),
-        caption=Text(
-            "Left: how many persons reached each stage in the latest complete period. Middle: the period "
-            "factors - each stage divided by the stage before it, counted in the period it was reached "
-            "(f₁ = appointments ÷ leads, f₂ = pipeline ÷ appointments, f₃ = won ÷ pipeline; their product "
-            "with the leads is the stage count). Right: the cohort view - of the leads created in a period, "
-            "the share that reached each stage within the conversion window. Dashed, hollow points are "
-            "cohorts that have not had the whole window yet: they will still rise.",
-            "左：直近の確定期間に各ステージへ到達した人数。中央：期間ファクター（各ステージ÷直前ステージ、"
-            "到達した期間で計上。f₁＝商談アポイント÷リード、f₂＝案件化÷商談アポイント、f₃＝成約÷案件化。"
-            "リード数との積がステージ件数）。右：コホートビュー（その期間に作成されたリードのうち、"
-            "コンバージョン期間内に各ステージへ到達した割合）。破線・白抜きの点は期間がまだ経過していない"
-            "未成熟コホートで、今後まだ上がります。",
-        ),
-        sources=["fct_funnel_periods", "fct_funnel_cohorts"],
-    )
+    panel = _funnel_panel_header()
     if not complete:
         panel.notice = Text("No complete period yet.", "確定した期間がまだありません。")
         return panel
@@ -128,6 +109,43 @@ def funnel_panel(ctx: Context) -> Panel:
             ),
         ],
     )
+    _add_stage_counts(figure, labels, latest)
+    _add_period_factors(figure, labels, complete)
+    _add_cohort_conversion(figure, labels, cohorts)
+    figure.update_yaxes(tickformat=".0%", rangemode="tozero", row=1, col=2)
+    figure.update_yaxes(tickformat=".0%", rangemode="tozero", row=1, col=3)
+    figure.update_xaxes(visible=False, row=1, col=1)
+    base_layout(figure, height=470, margin={"l": 120, "r": 20, "t": 90, "b": 40})
+    panel.figure = figure
+    return panel
+
+
+def _funnel_panel_header() -> Panel:
+    return Panel(
+        key="funnel",
+        title=Text(
+            "Funnel: period view and cohort view",
+            "ファネル：期間ビューとコホートビュー",
+        ),
+        caption=Text(
+            "Left: how many persons reached each stage in the latest complete period. Middle: the period "
+            "factors - each stage divided by the stage before it, counted in the period it was reached "
+            "(f₁ = appointments ÷ leads, f₂ = pipeline ÷ appointments, f₃ = won ÷ pipeline; their product "
+            "with the leads is the stage count). Right: the cohort view - of the leads created in a period, "
+            "the share that reached each stage within the conversion window. Dashed, hollow points are "
+            "cohorts that have not had the whole window yet: they will still rise.",
+            "左：直近の確定期間に各ステージへ到達した人数。中央：期間ファクター（各ステージ÷直前ステージ、"
+            "到達した期間で計上。f₁＝商談アポイント÷リード、f₂＝案件化÷商談アポイント、f₃＝成約÷案件化。"
+            "リード数との積がステージ件数）。右：コホートビュー（その期間に作成されたリードのうち、"
+            "コンバージョン期間内に各ステージへ到達した割合）。破線・白抜きの点は期間がまだ経過していない"
+            "未成熟コホートで、今後まだ上がります。",
+        ),
+        sources=["fct_funnel_periods", "fct_funnel_cohorts"],
+    )
+
+
+def _add_stage_counts(figure: go.Figure, labels, latest: dict) -> None:
+    """Left: the funnel of the latest complete period, each stage with its factor."""
     stage_text = []
     for stage in STAGE_ORDER:
         value = latest[STAGE_COUNT_COLUMNS[stage]]
@@ -154,6 +172,10 @@ def funnel_panel(ctx: Context) -> Panel:
         row=1,
         col=1,
     )
+
+
+def _add_period_factors(figure: go.Figure, labels, complete: list[dict]) -> None:
+    """Middle: the period factors of every complete period."""
     x_periods = [row["period_start_date"] for row in complete]
     for stage, column, symbol in FACTOR_COLUMNS:
         figure.add_trace(
@@ -170,6 +192,10 @@ def funnel_panel(ctx: Context) -> Panel:
             row=1,
             col=2,
         )
+
+
+def _add_cohort_conversion(figure: go.Figure, labels, cohorts: list[dict]) -> None:
+    """Right: cohort conversion within the window; cohorts not yet mature are dashed."""
     for stage in COHORT_STAGES:
         column = f"cohort_{stage}_within_window_rate"
         mature = [row for row in cohorts if row["is_mature"]]
@@ -198,32 +224,12 @@ def funnel_panel(ctx: Context) -> Panel:
                 row=1,
                 col=3,
             )
-    figure.update_yaxes(tickformat=".0%", rangemode="tozero", row=1, col=2)
-    figure.update_yaxes(tickformat=".0%", rangemode="tozero", row=1, col=3)
-    figure.update_xaxes(visible=False, row=1, col=1)
-    base_layout(figure, height=470, margin={"l": 120, "r": 20, "t": 90, "b": 40})
-    panel.figure = figure
-    return panel
 
 
 def department_kpis_panel(ctx: Context) -> Panel:
     labels = ctx.labels
     rows = ctx.warehouse.rows("select * from {fct_department_kpis} order by department, month_start_date")
-    panel = Panel(
-        key="kpis",
-        title=Text("Department KPIs against targets", "部門KPIと目標（達成率・ペース）"),
-        caption=Text(
-            "One chart per department, one bar per month: the actual of the KPI the department held that "
-            "month (the colour says which stage it was), the target as a black tick, attainment above the "
-            "bar. Hatched bars are a shared KPI (two departments held the same stage). The faded last bar "
-            "is the month still running, with a diamond at the month-end projection if the pace so far "
-            "holds; the table below gives its pacing.",
-            "部門ごとに1つのグラフ、月ごとに1本の棒：その月に部門が持っていたKPIの実績（色がステージ）、"
-            "黒い横線が目標、棒の上が達成率。斜線の棒は共有KPI（2部門が同じステージを保持）。"
-            "薄い最後の棒は進行中の月で、ひし形は現在のペースが続いた場合の月末見込み。下の表がペースです。",
-        ),
-        sources=["fct_department_kpis"],
-    )
+    panel = _department_kpis_panel_header()
     if not rows:
         panel.notice = Text("fct_department_kpis has no rows.", "fct_department_kpis に行がありません。")
         return panel
@@ -241,81 +247,8 @@ def department_kpis_panel(ctx: Context) -> Panel:
     legend_shown: set[str] = set()
     for index, department in enumerate(departments, start=1):
         department_rows = by_department[department]
-        for stage in [
-            s for s in (*KPI_ORDER, "handled") if any(r["kpi_stage"] == s for r in department_rows)
-        ]:
-            stage_rows = [r for r in department_rows if r["kpi_stage"] == stage]
-            figure.add_trace(
-                go.Bar(
-                    x=[r["month_start_date"] for r in stage_rows],
-                    y=[r["actual_value"] for r in stage_rows],
-                    name=labels.stage(stage),
-                    legendgroup=stage,
-                    showlegend=stage not in legend_shown,
-                    marker={
-                        "color": STAGE_COLORS.get(stage, "#90a4ae"),
-                        "opacity": [1.0 if r["is_complete_month"] else 0.45 for r in stage_rows],
-                        "pattern": {
-                            "shape": ["/" if r["is_shared_kpi"] else "" for r in stage_rows],
-                            "fgcolor": "white",
-                            "size": 6,
-                        },
-                    },
-                    text=[fmt_pct(r["attainment_rate"]) for r in stage_rows],
-                    textposition="outside",
-                    textfont={"size": 9},
-                    cliponaxis=False,
-                    customdata=[
-                        [
-                            fmt_value(r["target_value"], stage),
-                            fmt_pct(r["attainment_rate"]),
-                            fmt_pct(r["pacing_rate"]),
-                            "shared" if r["is_shared_kpi"] else "",
-                        ]
-                        for r in stage_rows
-                    ],
-                    hovertemplate=(
-                        "%{x|%Y-%m}: %{y:,.0f} / target %{customdata[0]}"
-                        "<br>attainment %{customdata[1]} · pacing %{customdata[2]} %{customdata[3]}"
-                        f"<extra>{labels.stage(stage)}</extra>"
-                    ),
-                ),
-                row=index,
-                col=1,
-            )
-            legend_shown.add(stage)
-        targeted = [r for r in department_rows if r["target_value"] is not None]
-        figure.add_trace(
-            go.Scatter(
-                x=[r["month_start_date"] for r in targeted],
-                y=[r["target_value"] for r in targeted],
-                mode="markers",
-                name=labels.text(("Target", "目標")) + (" (目標)" if labels.lang == "en" else " (Target)"),
-                legendgroup="target",
-                showlegend=index == 1,
-                marker={"symbol": "line-ew", "size": 22, "line": {"width": 3, "color": "#263238"}},
-                hovertemplate="target %{y:,.0f}<extra></extra>",
-            ),
-            row=index,
-            col=1,
-        )
-        running = [r for r in department_rows if not r["is_complete_month"]]
-        if running:
-            figure.add_trace(
-                go.Scatter(
-                    x=[r["month_start_date"] for r in running],
-                    y=[r["projected_value"] for r in running],
-                    mode="markers",
-                    name=labels.text(("Month-end projection", "月末見込み")),
-                    legendgroup="projection",
-                    showlegend="projection" not in legend_shown,
-                    marker={"symbol": "diamond", "size": 10, "color": "#263238"},
-                    hovertemplate="projection %{y:,.0f}<extra></extra>",
-                ),
-                row=index,
-                col=1,
-            )
-            legend_shown.add("projection")
+        _add_kpi_bars(figure, labels, department_rows, index, legend_shown)
+        _add_targets_and_projection(figure, labels, department_rows, index, legend_shown)
         amount = any(r["kpi_stage"] == "won_amount" for r in department_rows)
         figure.update_yaxes(
             tickformat="~s" if amount else ",d",
@@ -329,6 +262,109 @@ def department_kpis_panel(ctx: Context) -> Panel:
     panel.figure = figure
     panel.extra_html = _pacing_table(ctx, by_department, departments)
     return panel
+
+
+def _department_kpis_panel_header() -> Panel:
+    return Panel(
+        key="kpis",
+        title=Text("Department KPIs against targets", "部門KPIと目標（達成率・ペース）"),
+        caption=Text(
+            "One chart per department, one bar per month: the actual of the KPI the department held that "
+            "month (the colour says which stage it was), the target as a black tick, attainment above the "
+            "bar. Hatched bars are a shared KPI (two departments held the same stage). The faded last bar "
+            "is the month still running, with a diamond at the month-end projection if the pace so far "
+            "holds; the table below gives its pacing.",
+            "部門ごとに1つのグラフ、月ごとに1本の棒：その月に部門が持っていたKPIの実績（色がステージ）、"
+            "黒い横線が目標、棒の上が達成率。斜線の棒は共有KPI（2部門が同じステージを保持）。"
+            "薄い最後の棒は進行中の月で、ひし形は現在のペースが続いた場合の月末見込み。下の表がペースです。",
+        ),
+        sources=["fct_department_kpis"],
+    )
+
+
+def _add_kpi_bars(
+    figure: go.Figure, labels, department_rows: list[dict], index: int, legend_shown: set[str]
+) -> None:
+    """One bar per month of a department, coloured by the stage of the KPI it held."""
+    for stage in [s for s in (*KPI_ORDER, "handled") if any(r["kpi_stage"] == s for r in department_rows)]:
+        stage_rows = [r for r in department_rows if r["kpi_stage"] == stage]
+        figure.add_trace(
+            go.Bar(
+                x=[r["month_start_date"] for r in stage_rows],
+                y=[r["actual_value"] for r in stage_rows],
+                name=labels.stage(stage),
+                legendgroup=stage,
+                showlegend=stage not in legend_shown,
+                marker={
+                    "color": STAGE_COLORS.get(stage, "#90a4ae"),
+                    "opacity": [1.0 if r["is_complete_month"] else 0.45 for r in stage_rows],
+                    "pattern": {
+                        "shape": ["/" if r["is_shared_kpi"] else "" for r in stage_rows],
+                        "fgcolor": "white",
+                        "size": 6,
+                    },
+                },
+                text=[fmt_pct(r["attainment_rate"]) for r in stage_rows],
+                textposition="outside",
+                textfont={"size": 9},
+                cliponaxis=False,
+                customdata=[
+                    [
+                        fmt_value(r["target_value"], stage),
+                        fmt_pct(r["attainment_rate"]),
+                        fmt_pct(r["pacing_rate"]),
+                        "shared" if r["is_shared_kpi"] else "",
+                    ]
+                    for r in stage_rows
+                ],
+                hovertemplate=(
+                    "%{x|%Y-%m}: %{y:,.0f} / target %{customdata[0]}"
+                    "<br>attainment %{customdata[1]} · pacing %{customdata[2]} %{customdata[3]}"
+                    f"<extra>{labels.stage(stage)}</extra>"
+                ),
+            ),
+            row=index,
+            col=1,
+        )
+        legend_shown.add(stage)
+
+
+def _add_targets_and_projection(
+    figure: go.Figure, labels, department_rows: list[dict], index: int, legend_shown: set[str]
+) -> None:
+    """The monthly targets as ticks, and the month-end projection of the running month."""
+    targeted = [r for r in department_rows if r["target_value"] is not None]
+    figure.add_trace(
+        go.Scatter(
+            x=[r["month_start_date"] for r in targeted],
+            y=[r["target_value"] for r in targeted],
+            mode="markers",
+            name=labels.text(("Target", "目標")) + (" (目標)" if labels.lang == "en" else " (Target)"),
+            legendgroup="target",
+            showlegend=index == 1,
+            marker={"symbol": "line-ew", "size": 22, "line": {"width": 3, "color": "#263238"}},
+            hovertemplate="target %{y:,.0f}<extra></extra>",
+        ),
+        row=index,
+        col=1,
+    )
+    running = [r for r in department_rows if not r["is_complete_month"]]
+    if running:
+        figure.add_trace(
+            go.Scatter(
+                x=[r["month_start_date"] for r in running],
+                y=[r["projected_value"] for r in running],
+                mode="markers",
+                name=labels.text(("Month-end projection", "月末見込み")),
+                legendgroup="projection",
+                showlegend="projection" not in legend_shown,
+                marker={"symbol": "diamond", "size": 10, "color": "#263238"},
+                hovertemplate="projection %{y:,.0f}<extra></extra>",
+            ),
+            row=index,
+            col=1,
+        )
+        legend_shown.add("projection")
 
 
 def _pacing_table(ctx: Context, by_department: dict[str, list[dict]], departments: list[str]) -> str:
@@ -380,23 +416,7 @@ def _pacing_table(ctx: Context, by_department: dict[str, list[dict]], department
 def revenue_plan_panel(ctx: Context, trailing_periods: int = 12) -> Panel:
     labels = ctx.labels
     rows = ctx.warehouse.rows("select * from {fct_revenue_plan} order by period_start_date, stage_order")
-    panel = Panel(
-        key="revenue-plan",
-        title=Text("Reverse funnel from the revenue target (KGI)", "KGIからの逆算ファネル"),
-        caption=Text(
-            "The revenue target of each period is turned into the won deals, pipeline, appointments and "
-            "leads it requires, dividing back up the funnel by the trailing deal size and rates. Left: "
-            "actual ÷ required for the latest complete period, and the pace of the running period (its "
-            "actual to date ÷ the requirement due by the as-of date). Right: the same attainment over the "
-            "last periods. 100% = exactly what the KGI needs; the first stage below 100% is where the "
-            "funnel falls short.",
-            "各期間の売上目標（KGI）を、直近の平均受注単価と各転換率で遡って、必要な成約・案件化・"
-            "商談アポイント・リード数に換算します。左：直近の確定期間の実績÷必要数と、進行中の期間の"
-            "ペース（基準日までの実績÷その時点までの必要数）。右：同じ達成率の推移。100%＝KGIに必要な"
-            "ちょうどの量。最初に100%を下回るステージがファネルの不足箇所です。",
-        ),
-        sources=["fct_revenue_plan"],
-    )
+    panel = _revenue_plan_panel_header()
     complete = [r for r in rows if r["is_complete_period"] and r["required_value"] is not None]
     if not complete:
         panel.notice = Text(
@@ -420,6 +440,44 @@ def revenue_plan_panel(ctx: Context, trailing_periods: int = 12) -> Panel:
             labels.text(("Attainment over time", "達成率の推移")),
         ],
     )
+    _add_latest_attainment(figure, ctx, stages, latest, latest_period, running)
+    periods = sorted({r["period_start_date"] for r in complete})[-trailing_periods:]
+    _add_attainment_history(figure, labels, stages, complete, periods)
+    base_layout(figure, height=460, barmode="group", margin={"l": 130, "r": 20, "t": 110, "b": 40})
+    panel.figure = figure
+    return panel
+
+
+def _revenue_plan_panel_header() -> Panel:
+    return Panel(
+        key="revenue-plan",
+        title=Text("Reverse funnel from the revenue target (KGI)", "KGIからの逆算ファネル"),
+        caption=Text(
+            "The revenue target of each period is turned into the won deals, pipeline, appointments and "
+            "leads it requires, dividing back up the funnel by the trailing deal size and rates. Left: "
+            "actual ÷ required for the latest complete period, and the pace of the running period (its "
+            "actual to date ÷ the requirement due by the as-of date). Right: the same attainment over the "
+            "last periods. 100% = exactly what the KGI needs; the first stage below 100% is where the "
+            "funnel falls short.",
+            "各期間の売上目標（KGI）を、直近の平均受注単価と各転換率で遡って、必要な成約・案件化・"
+            "商談アポイント・リード数に換算します。左：直近の確定期間の実績÷必要数と、進行中の期間の"
+            "ペース（基準日までの実績÷その時点までの必要数）。右：同じ達成率の推移。100%＝KGIに必要な"
+            "ちょうどの量。最初に100%を下回るステージがファネルの不足箇所です。",
+        ),
+        sources=["fct_revenue_plan"],
+    )
+
+
+def _add_latest_attainment(
+    figure: go.Figure,
+    ctx: Context,
+    stages: list[str],
+    latest: dict[str, dict],
+    latest_period: dt.date,
+    running: dict[str, dict],
+) -> None:
+    """Left: actual ÷ required of the latest complete period, and the pace of the running one."""
+    labels = ctx.labels
     y_labels = [labels.stage(stage, "<br>") for stage in stages]
     figure.add_trace(
         go.Bar(
@@ -463,7 +521,12 @@ def revenue_plan_panel(ctx: Context, trailing_periods: int = 12) -> Panel:
     figure.add_vline(x=1.0, line={"color": "#263238", "dash": "dash", "width": 1}, row=1, col=1)
     figure.update_yaxes(autorange="reversed", row=1, col=1)
     figure.update_xaxes(tickformat=".0%", rangemode="tozero", row=1, col=1)
-    periods = sorted({r["period_start_date"] for r in complete})[-trailing_periods:]
+
+
+def _add_attainment_history(
+    figure: go.Figure, labels, stages: list[str], complete: list[dict], periods: list[dt.date]
+) -> None:
+    """Right: the attainment of each stage over the trailing complete periods."""
     for stage in stages:
         series = [r for r in complete if r["plan_stage"] == stage and r["period_start_date"] in periods]
         figure.add_trace(
@@ -492,6 +555,3 @@ def revenue_plan_panel(ctx: Context, trailing_periods: int = 12) -> Panel:
         )
     figure.add_hline(y=1.0, line={"color": "#263238", "dash": "dash", "width": 1}, row=1, col=2)
     figure.update_yaxes(tickformat=".0%", row=1, col=2)
-    base_layout(figure, height=460, barmode="group", margin={"l": 130, "r": 20, "t": 110, "b": 40})
-    panel.figure = figure
-    return panel

@@ -5,6 +5,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
@@ -36,8 +38,35 @@ TIER_ORDER = ("A", "B", "C", "Unmatched", "Unknown")
 
 
 def campaign_panel(ctx: Context, top_n: int = 12, trailing_periods: int = 12) -> Panel:
-    labels = ctx.labels
-    panel = Panel(
+    panel = _campaign_panel_header(top_n, trailing_periods)
+    if not ctx.warehouse.has("fct_campaign_performance"):
+        panel.notice = Text(
+            "Not built: this warehouse has no fct_campaign_performance (campaign attribution is not part of "
+            "this build). Build the attribution marts with dbt and render the dashboard again.",
+            "未構築：このウェアハウスには fct_campaign_performance がありません（キャンペーン・アトリビュー"
+            "ションがビルドされていません）。dbt でアトリビューションのマートをビルドしてから"
+            "再生成してください。",
+        )
+        return panel
+    rows = _campaign_rows(ctx, trailing_periods)
+    if not rows:
+        panel.notice = Text(
+            "fct_campaign_performance has no complete period yet.",
+            "fct_campaign_performance に確定期間がまだありません。",
+        )
+        return panel
+    models = [m for m in ATTRIBUTION_MODELS if any(r["attribution_model"] == m for r in rows)]
+    models += sorted({r["attribution_model"] for r in rows} - set(models))
+    first_period = min(r["first_period"] for r in rows)
+    last_period = max(r["last_period"] for r in rows)
+    views = [_campaign_view(rows, models, stage, column, top_n) for stage, column in CAMPAIGN_METRICS]
+    period_text = f"{ctx.period(first_period)} – {ctx.period(last_period)}"
+    panel.figure = _campaign_figure(ctx.labels, models, views, period_text, top_n)
+    return panel
+
+
+def _campaign_panel_header(top_n: int, trailing_periods: int) -> Panel:
+    return Panel(
         key="campaigns",
         title=Text(
             "Campaign performance under the attribution models",
@@ -57,16 +86,11 @@ def campaign_panel(ctx: Context, top_n: int = 12, trailing_periods: int = 12) ->
         ),
         sources=["fct_campaign_performance", "dim_campaigns"],
     )
+
+
+def _campaign_rows(ctx: Context, trailing_periods: int) -> list[dict]:
+    """One row per campaign and attribution model over the trailing complete periods."""
     warehouse = ctx.warehouse
-    if not warehouse.has("fct_campaign_performance"):
-        panel.notice = Text(
-            "Not built: this warehouse has no fct_campaign_performance (campaign attribution is not part of "
-            "this build). Build the attribution marts with dbt and render the dashboard again.",
-            "未構築：このウェアハウスには fct_campaign_performance がありません（キャンペーン・アトリビュー"
-            "ションがビルドされていません）。dbt でアトリビューションのマートをビルドしてから"
-            "再生成してください。",
-        )
-        return panel
     name_join = (
         "left join {dim_campaigns} as campaigns on performance.campaign_id = campaigns.campaign_id"
         if warehouse.has("dim_campaigns")
@@ -74,7 +98,7 @@ def campaign_panel(ctx: Context, top_n: int = 12, trailing_periods: int = 12) ->
     )
     name_column = "campaigns.campaign_name" if warehouse.has("dim_campaigns") else "null"
     sums = ",\n".join(f"sum(performance.{column}) as {column}" for _, column in CAMPAIGN_METRICS)
-    rows = warehouse.rows(
+    return warehouse.rows(
         f"""
         with periods as (
             select distinct period_start_date
@@ -97,35 +121,32 @@ def campaign_panel(ctx: Context, top_n: int = 12, trailing_periods: int = 12) ->
         group by all
         """
     )
-    if not rows:
-        panel.notice = Text(
-            "fct_campaign_performance has no complete period yet.",
-            "fct_campaign_performance に確定期間がまだありません。",
-        )
-        return panel
-    models = [m for m in ATTRIBUTION_MODELS if any(r["attribution_model"] == m for r in rows)]
-    models += sorted({r["attribution_model"] for r in rows} - set(models))
-    first_period = min(r["first_period"] for r in rows)
-    last_period = max(r["last_period"] for r in rows)
-    views = []
-    for stage, column in CAMPAIGN_METRICS:
-        totals: dict[str, float] = {}
-        names: dict[str, str] = {}
-        for row in rows:
-            totals[row["campaign_id"]] = totals.get(row["campaign_id"], 0.0) + (row[column] or 0.0)
-            # CRM strings: truncated as plain text, then escaped (plotly would render <a href>).
-            name, channel = escape(_short(row["campaign_name"])), escape(row["channel"] or "–")
-            names[row["campaign_id"]] = f"{name} · {channel}"
-        top = sorted(totals, key=lambda campaign: (-totals[campaign], campaign))[:top_n]
-        top = [campaign for campaign in top if totals[campaign] > 0] or top
-        value = {(r["campaign_id"], r["attribution_model"]): r[column] or 0.0 for r in rows}
-        views.append(
-            (
-                stage,
-                [[names[c] for c in reversed(top)] for _ in models],
-                [[value.get((c, m), 0.0) for c in reversed(top)] for m in models],
-            )
-        )
+
+
+def _campaign_view(
+    rows: list[dict], models: list[str], stage: str, column: str, top_n: int
+) -> tuple[str, list[list[str]], list[list[float]]]:
+    """The top campaigns for one credited stage: (stage, y labels per model, x values per model)."""
+    totals: dict[str, float] = {}
+    names: dict[str, str] = {}
+    for row in rows:
+        totals[row["campaign_id"]] = totals.get(row["campaign_id"], 0.0) + (row[column] or 0.0)
+        # CRM strings: truncated as plain text, then escaped (plotly would render <a href>).
+        name, channel = escape(_short(row["campaign_name"])), escape(row["channel"] or "–")
+        names[row["campaign_id"]] = f"{name} · {channel}"
+    top = sorted(totals, key=lambda campaign: (-totals[campaign], campaign))[:top_n]
+    top = [campaign for campaign in top if totals[campaign] > 0] or top
+    value = {(r["campaign_id"], r["attribution_model"]): r[column] or 0.0 for r in rows}
+    return (
+        stage,
+        [[names[c] for c in reversed(top)] for _ in models],
+        [[value.get((c, m), 0.0) for c in reversed(top)] for m in models],
+    )
+
+
+def _campaign_figure(
+    labels, models: list[str], views: list[tuple], period_text: str, top_n: int
+) -> go.Figure:
     figure = go.Figure()
     stage, y_all, x_all = views[0]
     # Horizontal groups draw the first trace at the bottom: add them in reverse, list them in order.
@@ -140,21 +161,6 @@ def campaign_panel(ctx: Context, top_n: int = 12, trailing_periods: int = 12) ->
                 hovertemplate="%{y}<br>%{x:,.1f}<extra>" + labels.model(model) + "</extra>",
             )
         )
-    period_text = f"{ctx.period(first_period)} – {ctx.period(last_period)}"
-    buttons = [
-        {
-            "label": labels.stage(view_stage),
-            "method": "update",
-            "args": [
-                {"x": view_x[::-1], "y": view_y[::-1]},
-                {
-                    "xaxis.title.text": _axis_title(labels, view_stage, period_text),
-                    "xaxis.tickformat": "~s" if view_stage == "won_amount" else ",.0f",
-                },
-            ],
-        }
-        for view_stage, view_y, view_x in views
-    ]
     base_layout(
         figure,
         height=max(520, 48 * top_n + 160),
@@ -162,19 +168,7 @@ def campaign_panel(ctx: Context, top_n: int = 12, trailing_periods: int = 12) ->
         bargap=0.18,
         bargroupgap=0.05,
         margin={"l": 330, "r": 30, "t": 150, "b": 60},
-        updatemenus=[
-            {
-                "buttons": buttons,
-                "direction": "down",
-                "x": 0.0,
-                "xanchor": "left",
-                "y": 1.0,
-                "yanchor": "bottom",
-                "pad": {"b": 78},
-                "showactive": True,
-                "bgcolor": "white",
-            }
-        ],
+        updatemenus=[_stage_menu(labels, views, period_text)],
         legend={
             "orientation": "h",
             "yanchor": "bottom",
@@ -203,8 +197,36 @@ def campaign_panel(ctx: Context, top_n: int = 12, trailing_periods: int = 12) ->
         gridcolor="#eceff1",
     )
     figure.update_yaxes(tickfont={"size": 11}, gridcolor="rgba(0,0,0,0)")
-    panel.figure = figure
-    return panel
+    return figure
+
+
+def _stage_menu(labels, views: list[tuple], period_text: str) -> dict:
+    """The drop-down that switches the credited stage (one button per view)."""
+    buttons = [
+        {
+            "label": labels.stage(view_stage),
+            "method": "update",
+            "args": [
+                {"x": view_x[::-1], "y": view_y[::-1]},
+                {
+                    "xaxis.title.text": _axis_title(labels, view_stage, period_text),
+                    "xaxis.tickformat": "~s" if view_stage == "won_amount" else ",.0f",
+                },
+            ],
+        }
+        for view_stage, view_y, view_x in views
+    ]
+    return {
+        "buttons": buttons,
+        "direction": "down",
+        "x": 0.0,
+        "xanchor": "left",
+        "y": 1.0,
+        "yanchor": "bottom",
+        "pad": {"b": 78},
+        "showactive": True,
+        "bgcolor": "white",
+    }
 
 
 def _short(name: str | None, limit: int = 38) -> str:
@@ -219,7 +241,49 @@ def _axis_title(labels, stage: str, period_text: str) -> str:
 
 def targeting_panel(ctx: Context, trailing_periods: int = 12) -> Panel:
     labels = ctx.labels
-    panel = Panel(
+    panel = _targeting_panel_header(trailing_periods)
+    if ctx.latest_complete_period is None:
+        panel.notice = Text("No complete period yet.", "確定した期間がまだありません。")
+        return panel
+    rows = _targeting_rows(ctx, trailing_periods)
+    if not rows:
+        panel.notice = Text(
+            "fct_targeting_alignment has no rows.", "fct_targeting_alignment に行がありません。"
+        )
+        return panel
+    counts = _TierCounts.of(rows)
+    figure = make_subplots(
+        rows=1,
+        cols=3,
+        horizontal_spacing=0.07,
+        subplot_titles=[
+            labels.text(("Tier mix of each stage", "ステージごとのティア構成")),
+            labels.text(("Accepted work outside the ICP", "ICP外の受け入れ比率")),
+            labels.text(("Conversion from previous stage", "直前ステージからの転換率")),
+        ],
+    )
+    _add_tier_mix(figure, labels, counts)
+    _add_outside_icp(figure, ctx, rows, counts.stages)
+    _add_tier_conversion(figure, labels, counts)
+    base_layout(figure, height=500, barmode="group", margin={"l": 60, "r": 20, "t": 120, "b": 60})
+    figure.update_xaxes(tickangle=0, tickfont={"size": 10.5})
+    figure.update_yaxes(tickformat=".0%", range=[0, 1], row=1, col=1)
+    figure.update_yaxes(tickformat=".0%", rangemode="tozero", row=1, col=2)
+    figure.update_yaxes(tickformat=".0%", rangemode="tozero", row=1, col=3)
+    first, last = min(r["first_period"] for r in rows), max(r["last_period"] for r in rows)
+    tier_list = ", ".join(sorted(counts.target_tiers))
+    panel.notes.append(
+        Text(
+            f"Periods {ctx.period(first)} – {ctx.period(last)}; target tiers (✓): {tier_list}.",
+            f"期間 {ctx.period(first)}〜{ctx.period(last)}。ターゲットティア（✓）：{tier_list}。",
+        )
+    )
+    panel.figure = figure
+    return panel
+
+
+def _targeting_panel_header(trailing_periods: int) -> Panel:
+    return Panel(
         key="targeting",
         title=Text("Targeting alignment by ICP tier", "ICPティア別のターゲティング整合"),
         caption=Text(
@@ -235,10 +299,11 @@ def targeting_panel(ctx: Context, trailing_periods: int = 12) -> Panel:
         ),
         sources=["fct_targeting_alignment", "fct_funnel_periods"],
     )
-    if ctx.latest_complete_period is None:
-        panel.notice = Text("No complete period yet.", "確定した期間がまだありません。")
-        return panel
-    rows = ctx.warehouse.rows(
+
+
+def _targeting_rows(ctx: Context, trailing_periods: int) -> list[dict]:
+    """Reached counts by tier, stage and accepting department over the trailing complete periods."""
+    return ctx.warehouse.rows(
         f"""
         with periods as (
             select distinct period_start_date
@@ -261,40 +326,44 @@ def targeting_panel(ctx: Context, trailing_periods: int = 12) -> Panel:
         """,
         [ctx.latest_complete_period],
     )
-    if not rows:
-        panel.notice = Text(
-            "fct_targeting_alignment has no rows.", "fct_targeting_alignment に行がありません。"
-        )
-        return panel
-    stages = [s for s in STAGE_ORDER if any(r["funnel_stage"] == s for r in rows)]
-    tiers = [t for t in TIER_ORDER if any(r["icp_tier"] == t for r in rows)]
-    tiers += sorted({r["icp_tier"] for r in rows} - set(tiers))
-    target_tiers = {r["icp_tier"] for r in rows if r["is_target_tier"]}
-    tier_stage: dict[tuple[str, str], float] = {}
-    stage_total: dict[str, float] = {}
-    for row in rows:
-        key = (row["icp_tier"], row["funnel_stage"])
-        tier_stage[key] = tier_stage.get(key, 0) + row["reached_count"]
-        stage_total[row["funnel_stage"]] = stage_total.get(row["funnel_stage"], 0) + row["reached_count"]
-    first, last = min(r["first_period"] for r in rows), max(r["last_period"] for r in rows)
-    figure = make_subplots(
-        rows=1,
-        cols=3,
-        horizontal_spacing=0.07,
-        subplot_titles=[
-            labels.text(("Tier mix of each stage", "ステージごとのティア構成")),
-            labels.text(("Accepted work outside the ICP", "ICP外の受け入れ比率")),
-            labels.text(("Conversion from previous stage", "直前ステージからの転換率")),
-        ],
-    )
+
+
+@dataclass
+class _TierCounts:
+    """The targeting rows summed by tier and stage."""
+
+    stages: list[str]
+    tiers: list[str]
+    target_tiers: set[str]
+    tier_stage: dict[tuple[str, str], float]
+    stage_total: dict[str, float]
+
+    @classmethod
+    def of(cls, rows: list[dict]) -> _TierCounts:
+        stages = [s for s in STAGE_ORDER if any(r["funnel_stage"] == s for r in rows)]
+        tiers = [t for t in TIER_ORDER if any(r["icp_tier"] == t for r in rows)]
+        tiers += sorted({r["icp_tier"] for r in rows} - set(tiers))
+        target_tiers = {r["icp_tier"] for r in rows if r["is_target_tier"]}
+        tier_stage: dict[tuple[str, str], float] = {}
+        stage_total: dict[str, float] = {}
+        for row in rows:
+            key = (row["icp_tier"], row["funnel_stage"])
+            tier_stage[key] = tier_stage.get(key, 0) + row["reached_count"]
+            stage_total[row["funnel_stage"]] = stage_total.get(row["funnel_stage"], 0) + row["reached_count"]
+        return cls(stages, tiers, target_tiers, tier_stage, stage_total)
+
+
+def _add_tier_mix(figure: go.Figure, labels, counts: _TierCounts) -> None:
+    """Left: each stage's mix of tiers."""
+    stages, tier_stage, stage_total = counts.stages, counts.tier_stage, counts.stage_total
     x_stages = [wrap(labels.stage(stage), 11) for stage in stages]
     # Stacked by hand (base = the tiers before), so the other subplots can stay grouped.
     bases = [0.0] * len(stages)
-    for tier in tiers:
+    for tier in counts.tiers:
         shares = [
             tier_stage.get((tier, s), 0) / stage_total[s] if stage_total.get(s) else 0.0 for s in stages
         ]
-        target = " ✓" if tier in target_tiers else ""
+        target = " ✓" if tier in counts.target_tiers else ""
         figure.add_trace(
             go.Bar(
                 x=x_stages,
@@ -313,6 +382,11 @@ def targeting_panel(ctx: Context, trailing_periods: int = 12) -> Panel:
             col=1,
         )
         bases = [b + share for b, share in zip(bases, shares, strict=True)]
+
+
+def _add_outside_icp(figure: go.Figure, ctx: Context, rows: list[dict], stages: list[str]) -> None:
+    """Middle: the share of each department's accepted work outside the target tiers."""
+    labels = ctx.labels
     departments = sorted({r["accepting_department"] for r in rows}, key=ctx.department_sort_key)
     for department in departments:
         if department not in DEPARTMENT_ORDER:
@@ -356,12 +430,16 @@ def targeting_panel(ctx: Context, trailing_periods: int = 12) -> Panel:
             row=1,
             col=2,
         )
-    conversion_stages = [s for s in stages if s in PREVIOUS_STAGE]
-    for tier in tiers:
+
+
+def _add_tier_conversion(figure: go.Figure, labels, counts: _TierCounts) -> None:
+    """Right: each tier's conversion from the previous stage."""
+    conversion_stages = [s for s in counts.stages if s in PREVIOUS_STAGE]
+    for tier in counts.tiers:
         values = []
         for stage in conversion_stages:
-            previous = tier_stage.get((tier, PREVIOUS_STAGE[stage]), 0)
-            values.append(tier_stage.get((tier, stage), 0) / previous if previous else None)
+            previous = counts.tier_stage.get((tier, PREVIOUS_STAGE[stage]), 0)
+            values.append(counts.tier_stage.get((tier, stage), 0) / previous if previous else None)
         figure.add_trace(
             go.Bar(
                 x=[wrap(labels.stage(s), 11) for s in conversion_stages],
@@ -375,17 +453,3 @@ def targeting_panel(ctx: Context, trailing_periods: int = 12) -> Panel:
             row=1,
             col=3,
         )
-    base_layout(figure, height=500, barmode="group", margin={"l": 60, "r": 20, "t": 120, "b": 60})
-    figure.update_xaxes(tickangle=0, tickfont={"size": 10.5})
-    figure.update_yaxes(tickformat=".0%", range=[0, 1], row=1, col=1)
-    figure.update_yaxes(tickformat=".0%", rangemode="tozero", row=1, col=2)
-    figure.update_yaxes(tickformat=".0%", rangemode="tozero", row=1, col=3)
-    tier_list = ", ".join(sorted(target_tiers))
-    panel.notes.append(
-        Text(
-            f"Periods {ctx.period(first)} – {ctx.period(last)}; target tiers (✓): {tier_list}.",
-            f"期間 {ctx.period(first)}〜{ctx.period(last)}。ターゲットティア（✓）：{tier_list}。",
-        )
-    )
-    panel.figure = figure
-    return panel

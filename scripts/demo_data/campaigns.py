@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 import numpy as np
@@ -90,14 +91,24 @@ def build_campaigns(
     rates: np.ndarray,
     marketing: Staff,
 ) -> tuple[Frame, Campaigns]:
+    # One stream for all phases: keep their order (rows, then costs, then stamps and owners).
     g = rng.stream(config.seed, rng.CAMPAIGNS)
-    k = children_per_channel_year(config.leads)
-    n_ch = len(catalog.CHANNELS)
+    rows = _campaign_rows(g, timeline, children_per_channel_year(config.leads))
+    columns = _Columns.of(rows)
+    campaigns, overlap = _sourcing(timeline, columns)
+    mix = campaigns.channel_mix
+    expected_leads = _expected_leads(config.leads, month_lead_share, mix, columns, overlap)
+    frame = _campaign_frame(g, timeline, rates, marketing, columns, expected_leads)
+    return frame, campaigns
+
+
+def _campaign_rows(g: np.random.Generator, timeline: Timeline, k: int) -> list[dict]:
+    """A parent per channel and calendar year, then its (up to) k children in the timeline."""
     rows: list[dict] = []
     first_year = int(timeline.calendar_year[0])
     last_year = int(timeline.calendar_year[-1])
     for year in range(first_year, last_year + 1):
-        for ch in range(n_ch):
+        for ch in range(len(catalog.CHANNELS)):
             firsts, lasts = _child_windows(g, ch, year, k)
             created = firsts - g.integers(14, 61, k)
             keep = (lasts >= timeline.start_day) & (created <= timeline.end_day)
@@ -120,27 +131,7 @@ def build_campaigns(
                 }
             )
             for j in np.flatnonzero(keep):
-                start = from_days(int(firsts[j]))
-                stamp = f"{start.year}-{start.month:02d}"
-                currency = 0
-                if ch == catalog.CH_TRADE_SHOW:
-                    city, currency = _SHOW_CITIES[int(g.integers(0, len(_SHOW_CITIES)))]
-                    name = f"{city} Revenue Summit {year}"
-                elif ch == catalog.CH_WEBINAR:
-                    name = f"{stamp} Webinar: {_TOPICS[int(g.integers(0, len(_TOPICS)))]}"
-                elif ch == catalog.CH_PAID_SEARCH:
-                    platform = _PLATFORMS[int(g.integers(0, len(_PLATFORMS)))]
-                    name = f"{stamp} Paid Search - {platform}"
-                elif ch == catalog.CH_CONTENT:
-                    name = f"{stamp} Content - {_TOPICS[int(g.integers(0, len(_TOPICS)))]} eBook"
-                elif ch == catalog.CH_REFERRAL:
-                    name = f"{stamp} Customer Referral Rewards"
-                elif ch == catalog.CH_EMAIL:
-                    name = f"{stamp} Email Nurture #{j + 1}"
-                    if g.random() < 0.15:
-                        currency = 1
-                else:
-                    name = f"{stamp} Partner - {_PARTNERS[int(g.integers(0, len(_PARTNERS)))]}"
+                name, currency = _child_name(g, ch, year, j, from_days(int(firsts[j])))
                 rows.append(
                     {
                         "channel": ch,
@@ -153,16 +144,73 @@ def build_campaigns(
                         "currency": currency,
                     }
                 )
-    n = len(rows)
-    channel = np.array([r["channel"] for r in rows], dtype=np.int64)
-    is_child = np.array([r["child"] for r in rows], dtype=bool)
-    first = np.array([r["first"] for r in rows], dtype=np.int64)
-    last = np.array([r["last"] for r in rows], dtype=np.int64)
-    created_day = np.array([r["created"] for r in rows], dtype=np.int64)
-    parent = np.array([r["parent"] for r in rows], dtype=np.int64)
-    currency = np.array([r["currency"] for r in rows], dtype=np.int64)
+    return rows
 
-    # Which children can source a lead in each month, weighted by their days in the month.
+
+def _child_name(
+    g: np.random.Generator, ch: int, year: int, j: int, start: dt.date
+) -> tuple[str, int]:
+    """Name and currency of the j-th child campaign of a channel, starting on `start`."""
+    stamp = f"{start.year}-{start.month:02d}"
+    currency = 0
+    if ch == catalog.CH_TRADE_SHOW:
+        city, currency = _SHOW_CITIES[int(g.integers(0, len(_SHOW_CITIES)))]
+        name = f"{city} Revenue Summit {year}"
+    elif ch == catalog.CH_WEBINAR:
+        name = f"{stamp} Webinar: {_TOPICS[int(g.integers(0, len(_TOPICS)))]}"
+    elif ch == catalog.CH_PAID_SEARCH:
+        platform = _PLATFORMS[int(g.integers(0, len(_PLATFORMS)))]
+        name = f"{stamp} Paid Search - {platform}"
+    elif ch == catalog.CH_CONTENT:
+        name = f"{stamp} Content - {_TOPICS[int(g.integers(0, len(_TOPICS)))]} eBook"
+    elif ch == catalog.CH_REFERRAL:
+        name = f"{stamp} Customer Referral Rewards"
+    elif ch == catalog.CH_EMAIL:
+        name = f"{stamp} Email Nurture #{j + 1}"
+        if g.random() < 0.15:
+            currency = 1
+    else:
+        name = f"{stamp} Partner - {_PARTNERS[int(g.integers(0, len(_PARTNERS)))]}"
+    return name, currency
+
+
+@dataclass(frozen=True)
+class _Columns:
+    """The campaign rows as arrays, one entry per campaign (parents included)."""
+
+    names: list[str]
+    channel: np.ndarray
+    is_child: np.ndarray
+    first: np.ndarray  # inclusive day number
+    last: np.ndarray  # inclusive day number
+    created_day: np.ndarray
+    parent: np.ndarray  # row index of the parent, -1 for a parent
+    currency: np.ndarray
+
+    @classmethod
+    def of(cls, rows: list[dict]) -> _Columns:
+        return cls(
+            names=[r["name"] for r in rows],
+            channel=np.array([r["channel"] for r in rows], dtype=np.int64),
+            is_child=np.array([r["child"] for r in rows], dtype=bool),
+            first=np.array([r["first"] for r in rows], dtype=np.int64),
+            last=np.array([r["last"] for r in rows], dtype=np.int64),
+            created_day=np.array([r["created"] for r in rows], dtype=np.int64),
+            parent=np.array([r["parent"] for r in rows], dtype=np.int64),
+            currency=np.array([r["currency"] for r in rows], dtype=np.int64),
+        )
+
+    @property
+    def n(self) -> int:
+        return len(self.names)
+
+
+def _sourcing(timeline: Timeline, columns: _Columns) -> tuple[Campaigns, np.ndarray]:
+    """Which children can source a lead in each month, weighted by their days in the month.
+
+    Returns the campaigns and the (months, campaigns) overlap in days."""
+    channel, is_child, first, last = columns.channel, columns.is_child, columns.first, columns.last
+    n_ch = len(catalog.CHANNELS)
     months = timeline.months
     lo = np.maximum(first[None, :], timeline.month_start[:-1, None])
     hi = np.minimum(last[None, :] + 1, timeline.window_end[:, None])
@@ -183,37 +231,50 @@ def build_campaigns(
                 available[m, ch] = True
     mix = catalog.CHANNEL_SHARE[None, :] * available
     mix = mix / mix.sum(axis=1, keepdims=True)
+    campaigns = Campaigns(
+        channel=channel,
+        is_child=is_child,
+        first_day=first,
+        last_day=last,
+        candidates=candidates,
+        candidate_cdf=cdf,
+        available=available,
+        channel_mix=mix,
+    )
+    return campaigns, overlap
 
-    # Budgets follow the volume each campaign is expected to bring (cost per lead by channel).
+
+def _expected_leads(
+    leads: int,
+    month_lead_share: np.ndarray,
+    mix: np.ndarray,
+    columns: _Columns,
+    overlap: np.ndarray,
+) -> np.ndarray:
+    """The leads each campaign is expected to bring: its share of its channel's monthly leads."""
+    channel = columns.channel
     share_in_cell = np.zeros_like(overlap)
-    for ch in range(n_ch):
+    for ch in range(len(catalog.CHANNELS)):
         cols = channel == ch
         tot = overlap[:, cols].sum(axis=1, keepdims=True)
         share_in_cell[:, cols] = np.divide(
             overlap[:, cols], tot, out=np.zeros_like(overlap[:, cols]), where=tot > 0
         )
-    expected_leads = (
-        config.leads * month_lead_share[:, None] * mix[:, channel] * share_in_cell
-    ).sum(axis=0)
-    fixed_cost = catalog.CHANNEL_FIXED_COST[channel]
-    per_lead = catalog.CHANNEL_COST_PER_LEAD[channel]
-    budget_usd = (fixed_cost + per_lead * expected_leads) * np.exp(g.normal(0.0, 0.2, n))
-    rate_month = timeline.month_of_day(first)
-    rate = rates[rate_month, currency]
-    budget = np.round(budget_usd * rate / 100.0) * 100.0
+    return (leads * month_lead_share[:, None] * mix[:, channel] * share_in_cell).sum(axis=0)
+
+
+def _campaign_frame(
+    g: np.random.Generator,
+    timeline: Timeline,
+    rates: np.ndarray,
+    marketing: Staff,
+    columns: _Columns,
+    expected_leads: np.ndarray,
+) -> Frame:
+    n, first, last, currency = columns.n, columns.first, columns.last, columns.currency
     status = np.where(last < timeline.end_day, 0, np.where(first <= timeline.end_day, 1, 2))
-    elapsed = np.clip((timeline.end_day - first + 1) / np.maximum(last - first + 1, 1), 0, 1)
-    actual = budget * np.exp(g.normal(0.0, 0.12, n)) * np.where(status == 1, elapsed, 1.0)
-    actual = np.round(actual, 2)
-    actual_missing = (status == 2) | (g.random(n) < 0.12)
-    budget = np.where(is_child, budget, np.nan)
-    actual = np.where(is_child & ~actual_missing, actual, np.nan)
-    expected_response = np.where(
-        is_child,
-        np.round(catalog.CHANNEL_EXPECTED_RESPONSE[channel] * np.exp(g.normal(0, 0.2, n)), 1),
-        np.nan,
-    )
-    created_ts = created_day * DAY + 9 * HOUR + g.integers(0, 8 * HOUR, n)
+    budget, actual, expected_response = _costs(g, timeline, rates, columns, expected_leads, status)
+    created_ts = columns.created_day * DAY + 9 * HOUR + g.integers(0, 8 * HOUR, n)
     mod_candidates = np.where(
         status == 0,
         (last + g.integers(1, 21, n)) * DAY + 10 * HOUR,
@@ -221,13 +282,14 @@ def build_campaigns(
     )
     modstamp = np.clip(mod_candidates, created_ts + 60, timeline.end_ts)
     modstamp = np.maximum(modstamp, created_ts)
-    owner_month = timeline.month_of_day(np.clip(created_day, timeline.start_day, None))
+    owner_month = timeline.month_of_day(np.clip(columns.created_day, timeline.start_day, None))
     owner = marketing.pick(g, owner_month)
     status_names = ("Completed", "In Progress", "Planned")
-    frame: Frame = {
+    parent = columns.parent
+    return {
         "id": make_ids("campaign", np.arange(1, n + 1)),
-        "name": strings([r["name"] for r in rows]),
-        "type": vocab_take(catalog.CHANNELS, channel),
+        "name": strings(columns.names),
+        "type": vocab_take(catalog.CHANNELS, columns.channel),
         "status": vocab_take(status_names, status),
         "parent_id": make_ids("campaign", np.where(parent >= 0, parent + 1, -1)),
         "start_date": first,
@@ -242,14 +304,36 @@ def build_campaigns(
         "created_date": created_ts,
         "system_modstamp": modstamp,
     }
-    campaigns = Campaigns(
-        channel=channel,
-        is_child=is_child,
-        first_day=first,
-        last_day=last,
-        candidates=candidates,
-        candidate_cdf=cdf,
-        available=available,
-        channel_mix=mix,
+
+
+def _costs(
+    g: np.random.Generator,
+    timeline: Timeline,
+    rates: np.ndarray,
+    columns: _Columns,
+    expected_leads: np.ndarray,
+    status: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Budget, actual cost and expected response of the children (NaN on parents).
+
+    Budgets follow the volume each campaign is expected to bring (cost per lead by channel)."""
+    n, channel, is_child = columns.n, columns.channel, columns.is_child
+    first, last = columns.first, columns.last
+    fixed_cost = catalog.CHANNEL_FIXED_COST[channel]
+    per_lead = catalog.CHANNEL_COST_PER_LEAD[channel]
+    budget_usd = (fixed_cost + per_lead * expected_leads) * np.exp(g.normal(0.0, 0.2, n))
+    rate_month = timeline.month_of_day(first)
+    rate = rates[rate_month, columns.currency]
+    budget = np.round(budget_usd * rate / 100.0) * 100.0
+    elapsed = np.clip((timeline.end_day - first + 1) / np.maximum(last - first + 1, 1), 0, 1)
+    actual = budget * np.exp(g.normal(0.0, 0.12, n)) * np.where(status == 1, elapsed, 1.0)
+    actual = np.round(actual, 2)
+    actual_missing = (status == 2) | (g.random(n) < 0.12)
+    budget = np.where(is_child, budget, np.nan)
+    actual = np.where(is_child & ~actual_missing, actual, np.nan)
+    expected_response = np.where(
+        is_child,
+        np.round(catalog.CHANNEL_EXPECTED_RESPONSE[channel] * np.exp(g.normal(0, 0.2, n)), 1),
+        np.nan,
     )
-    return frame, campaigns
+    return budget, actual, expected_response
