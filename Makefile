@@ -13,6 +13,11 @@ export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 # warehouse holds (demo) personal data, and so do dbt's logs and the dashboard.
 DEMO_LEADS ?= 20000
 DBT_DUCKDB_PATH ?= $(CURDIR)/revenue_funnel.duckdb
+# The demo's as-of date is the last full day of its data, a month end. AS_OF_DATE=YYYY-MM-DD pins
+# another (var as_of_date), e.g. a mid-month day, so the dashboard and fct_department_kpis show the
+# month's pacing and projection: make run AS_OF_DATE=2026-09-15
+AS_OF_DATE ?=
+DBT_BUILD_VARS := $(if $(AS_OF_DATE),--vars '{as_of_date: "$(AS_OF_DATE)"}')
 # make test: a separate, smaller warehouse so tests never touch the demo file.
 TEST_DIR := $(CURDIR)/build/test
 TEST_DUCKDB := $(TEST_DIR)/revenue_funnel_test.duckdb
@@ -38,10 +43,10 @@ demo-data: install
 	umask 077 && $(BIN)/python scripts/generate_demo_data.py --leads $(DEMO_LEADS) --duckdb $(DBT_DUCKDB_PATH)
 
 build: install
-	umask 077 && DBT_DUCKDB_PATH=$(DBT_DUCKDB_PATH) $(BIN)/dbt build --full-refresh
+	umask 077 && DBT_DUCKDB_PATH=$(DBT_DUCKDB_PATH) $(BIN)/dbt build --full-refresh $(DBT_BUILD_VARS)
 
 docs: install
-	umask 077 && DBT_DUCKDB_PATH=$(DBT_DUCKDB_PATH) $(BIN)/dbt docs generate
+	umask 077 && DBT_DUCKDB_PATH=$(DBT_DUCKDB_PATH) $(BIN)/dbt docs generate $(DBT_BUILD_VARS)
 
 dashboard: install
 	umask 077 && $(BIN)/python scripts/build_dashboard.py --duckdb $(DBT_DUCKDB_PATH) --out build/dashboard/index.html
