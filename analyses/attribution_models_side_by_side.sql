@@ -10,7 +10,7 @@ with
 
 channel_performance as (
 
-    select * from {{ ref('fct_channel_performance') }}
+    select * from {{ ref('revenue_funnel', 'fct_channel_performance') }}
     where is_complete_period
 
 ),

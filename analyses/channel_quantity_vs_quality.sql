@@ -5,7 +5,7 @@ with
 
 cohorts as (
 
-    select * from {{ ref('fct_funnel_cohorts') }}
+    select * from {{ ref('revenue_funnel', 'fct_funnel_cohorts') }}
     where breakdown_dimension = 'channel' and is_mature
 
 )

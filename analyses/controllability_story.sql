@@ -8,7 +8,7 @@ with
 
 controllability as (
 
-    select * from {{ ref('fct_kpi_controllability') }}
+    select * from {{ ref('revenue_funnel', 'fct_kpi_controllability') }}
     where is_assigned_kpi and controllable_share is not null
 
 )

@@ -5,7 +5,7 @@ select
     source_table as checked_object,
     'rows kept out of staging' as check_name,
     raw_row_count - staged_row_count as row_count
-from {{ ref('audit_salesforce_row_counts') }}
+from {{ ref('revenue_funnel', 'audit_salesforce_row_counts') }}
 
 union all
 
@@ -14,5 +14,5 @@ select
     checked_object,
     {{ dbt.concat(["check_name", "' ('", "treatment", "')'"]) }} as check_name,
     row_count
-from {{ ref('audit_funnel_exclusions') }}
+from {{ ref('revenue_funnel', 'audit_funnel_exclusions') }}
 order by audit_level, checked_object, check_name

@@ -11,6 +11,6 @@ select
     pacing_rate,
     projected_value,
     attainment_rate
-from {{ ref('fct_department_kpis') }}
-where month_start_date = (select max(kpis.month_start_date) from {{ ref('fct_department_kpis') }} as kpis)
+from {{ ref('revenue_funnel', 'fct_department_kpis') }}
+where month_start_date = (select max(kpis.month_start_date) from {{ ref('revenue_funnel', 'fct_department_kpis') }} as kpis)
 order by department

@@ -7,14 +7,14 @@ with
 
 periods as (
 
-    select * from {{ ref('fct_funnel_periods') }}
+    select * from {{ ref('revenue_funnel', 'fct_funnel_periods') }}
     where breakdown_dimension = 'total'
 
 ),
 
 cohorts as (
 
-    select * from {{ ref('fct_funnel_cohorts') }}
+    select * from {{ ref('revenue_funnel', 'fct_funnel_cohorts') }}
     where breakdown_dimension = 'total'
 
 )

@@ -10,12 +10,12 @@ select
     kpi_gap,
     owner_department,
     sum(gap_part_in_kpi_units) as gap_from_owner_department
-from {{ ref('fct_kpi_gap_attribution') }}
+from {{ ref('revenue_funnel', 'fct_kpi_gap_attribution') }}
 where
     is_computable
     and period_start_date = (
         select max(gap.period_start_date)
-        from {{ ref('fct_kpi_gap_attribution') }} as gap
+        from {{ ref('revenue_funnel', 'fct_kpi_gap_attribution') }} as gap
         where gap.is_complete_period
     )
 group by department, period_start_date, kpi_stage, kpi_actual, kpi_plan, kpi_gap, owner_department

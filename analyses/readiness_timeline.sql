@@ -12,5 +12,5 @@ select
     is_ready_for_next_stage,
     held_rate_cv,
     is_beyond_readiness
-from {{ ref('fct_kpi_readiness') }}
+from {{ ref('revenue_funnel', 'fct_kpi_readiness') }}
 order by department, period_start_date

@@ -7,7 +7,7 @@ select
     transitions_count,
     median_days,
     p75_days
-from {{ ref('fct_stage_velocity') }}
+from {{ ref('revenue_funnel', 'fct_stage_velocity') }}
 where
     velocity_type = 'milestone'
     and (

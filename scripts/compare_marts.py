@@ -4,7 +4,8 @@ A redesign must keep behaviour: build the old code and the new code on the same 
 
     python scripts/compare_marts.py before.duckdb after.duckdb [--rename old=new ...]
 
-Each table of schema `main` in both files is compared as a multiset of rows (`except all` both
+Each table of schema `main` (or --before-schema / --after-schema: a package build lands in a
+schema of its own) in both files is compared as a multiset of rows (`except all` both
 ways) on the columns both have, floating-point columns rounded to --decimals places, so a row
 that appears twice in one and once in the other differs; rows left over by a rounding boundary
 are matched again with the floating-point columns equal to a relative 1e-9. Columns only one
@@ -54,16 +55,21 @@ class TableComparison:
 def _columns(con: duckdb.DuckDBPyConnection, catalog: str, table: str) -> dict[str, str]:
     rows = con.execute(
         "select column_name, data_type from information_schema.columns "
-        "where table_catalog = ? and table_schema = 'main' and table_name = ? order by ordinal_position",
-        [catalog, table],
+        "where table_catalog = ? and table_schema = ? and table_name = ? order by ordinal_position",
+        [catalog, _schema(con, catalog), table],
     ).fetchall()
     return dict(rows)
 
 
+def _schema(con: duckdb.DuckDBPyConnection, catalog: str) -> str:
+    """The schema compared in an attached catalog (set by compare())."""
+    return con.execute("select getvariable(?)", [f"{catalog}_schema"]).fetchone()[0]
+
+
 def _tables(con: duckdb.DuckDBPyConnection, catalog: str) -> set[str]:
     rows = con.execute(
-        "select table_name from information_schema.tables where table_catalog = ? and table_schema = 'main'",
-        [catalog],
+        "select table_name from information_schema.tables where table_catalog = ? and table_schema = ?",
+        [catalog, _schema(con, catalog)],
     ).fetchall()
     return {row[0] for row in rows}
 
@@ -73,6 +79,7 @@ def compare_table(
 ) -> TableComparison:
     before = _columns(con, "before", table)
     after = _columns(con, "after", other_table)
+    before_schema, after_schema = _schema(con, "before"), _schema(con, "after")
     common = [column for column in before if column in after]
     result = TableComparison(
         table,
@@ -85,12 +92,13 @@ def compare_table(
         items = [
             f'round("{c}", {decimals}) as "{c}"' if types[c] in FLOAT_TYPES else f'"{c}"' for c in common
         ]
-        return f'select {", ".join(items)} from {catalog}.main."{name}"'
+        return f'select {", ".join(items)} from {catalog}."{_schema(con, catalog)}"."{name}"'
 
     old = select("before", table, before)
     new = select("after", other_table, after)
-    result.rows_before = con.execute(f'select count(*) from before.main."{table}"').fetchone()[0]
-    result.rows_after = con.execute(f'select count(*) from after.main."{other_table}"').fetchone()[0]
+    count = 'select count(*) from {}."{}"."{}"'
+    result.rows_before = con.execute(count.format("before", before_schema, table)).fetchone()[0]
+    result.rows_after = con.execute(count.format("after", after_schema, other_table)).fetchone()[0]
     # Rounding can put two values a few ulps apart (a sum added up in another order) on either
     # side of a rounding boundary: the rows left over are matched again on the other columns,
     # with the floating-point columns equal to a relative tolerance.
@@ -115,12 +123,19 @@ def compare_table(
 
 
 def compare(
-    before: Path, after: Path, renames: dict[str, str], decimals: int = 6
+    before: Path,
+    after: Path,
+    renames: dict[str, str],
+    decimals: int = 6,
+    before_schema: str = "main",
+    after_schema: str = "main",
 ) -> tuple[list[TableComparison], list[str], list[str]]:
     """The comparison of every table both sides have, and the tables only one side has."""
     con = duckdb.connect()
     con.execute(f"attach '{before}' as before (read_only)")
     con.execute(f"attach '{after}' as after (read_only)")
+    con.execute("set variable before_schema = ?", [before_schema])
+    con.execute("set variable after_schema = ?", [after_schema])
     old_tables, new_tables = _tables(con, "before"), _tables(con, "after")
     results, missing = [], []
     for table in sorted(old_tables):
@@ -144,9 +159,13 @@ def main(argv: list[str] | None = None) -> int:
         "--rename", action="append", default=[], metavar="OLD=NEW", help="a table renamed by the change"
     )
     parser.add_argument("--decimals", type=int, default=6, help="floating-point columns rounded to (6)")
+    parser.add_argument("--before-schema", default="main", help="schema compared in BEFORE (main)")
+    parser.add_argument("--after-schema", default="main", help="schema compared in AFTER (main)")
     args = parser.parse_args(argv)
     renames = dict(item.split("=", 1) for item in args.rename)
-    results, missing, added = compare(args.before, args.after, renames, args.decimals)
+    results, missing, added = compare(
+        args.before, args.after, renames, args.decimals, args.before_schema, args.after_schema
+    )
     for result in results:
         print(result.line())
     for table in missing:

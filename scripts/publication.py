@@ -34,6 +34,8 @@ from pathlib import Path
 import duckdb
 
 PUBLISHED_DATABASE = "revenue_funnel.duckdb"
+READER_STORAGE_VERSION = "v1.4.0"  # the oldest DuckDB the publication is readable by (docs/dashboard.md)
+PACKAGE = "revenue_funnel"  # the dbt project (or package) whose public marts are published
 PARQUET = "parquet"
 PUBLISHED_JSON = "published.json"
 STABLE_NAMES = (PUBLISHED_DATABASE, PARQUET, PUBLISHED_JSON)
@@ -106,14 +108,15 @@ class Permissions:
 
 
 def public_marts(manifest_file: Path) -> list[Mart]:
-    """The marts to publish: models marked `access: public` in the run's own manifest."""
+    """The marts to publish: revenue_funnel's models marked `access: public` in the run's own
+    manifest, whether it is the project itself or a package of the project that ran (a host's
+    own public models are not this publication's)."""
     manifest = json.loads(manifest_file.read_text())
-    project = manifest["metadata"].get("project_name")
     marts = []
     for node in manifest["nodes"].values():
         if node["resource_type"] != "model" or node.get("access") != "public":
             continue
-        if node["package_name"] != project or node["config"].get("materialized") == "ephemeral":
+        if node["package_name"] != PACKAGE or node["config"].get("materialized") == "ephemeral":
             continue
         name, schema = node.get("alias") or node["name"], node["schema"]
         if not (IDENTIFIER.fullmatch(name) and IDENTIFIER.fullmatch(schema)):
@@ -136,12 +139,14 @@ def _scalar(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None
     return rows[0][0] if rows else None
 
 
-def _exists(con: duckdb.DuckDBPyConnection, catalog: str, table: str) -> bool:
+def _exists(con: duckdb.DuckDBPyConnection, catalog: str, table: str, schema: str | None = None) -> bool:
+    """Whether the table exists in the catalog (in that schema, when given)."""
     return bool(
         _scalar(
             con,
-            "select count(*) from duckdb_tables() where database_name = ? and table_name = ?",
-            [catalog, table],
+            "select count(*) from duckdb_tables() where database_name = ? and table_name = ?"
+            " and schema_name = coalesce(?, schema_name)",
+            [catalog, table, schema],
         )
     )
 
@@ -206,10 +211,13 @@ def audit(
             f"as_of_date: {as_of} is before any funnel event (first {first}); check var as_of_date"
         )
 
+    # The models behind the marts are in the marts' schema of the build: main standalone, the
+    # package's own schema in a host project (every model of the package shares one).
+    schema = marts[0].schema if marts else "main"
     for metric, (table, candidate) in STAGE_CANDIDATES.items():
-        if not _exists(con, "build", table):
+        if not _exists(con, "build", table, schema):
             continue
-        candidates = _scalar(con, f"select count(*) from build.main.{table} where {candidate}")
+        candidates = _scalar(con, f'select count(*) from build."{schema}".{table} where {candidate}')
         reached = _scalar(
             con,
             f"select coalesce(sum({metric}), 0) from main.fct_funnel_periods "
@@ -221,12 +229,16 @@ def audit(
                 "candidate rows; "
                 "check the stage mapping and milestone seeds"
             )
-    if _exists(con, "build", "int_opportunity_stage_mapping") and _exists(
-        con, "build", "stg_salesforce__opportunities"
+    if _exists(con, "build", "int_opportunity_stage_mapping", schema) and _exists(
+        con, "build", "stg_salesforce__opportunities", schema
     ):
-        raw_won = _scalar(con, "select count(*) from build.main.stg_salesforce__opportunities where is_won")
+        raw_won = _scalar(
+            con, f'select count(*) from build."{schema}".stg_salesforce__opportunities where is_won'
+        )
         mapped_won = _scalar(
-            con, "select count(*) from build.main.int_opportunity_stage_mapping where funnel_stage = 'won'"
+            con,
+            f'select count(*) from build."{schema}".int_opportunity_stage_mapping '
+            "where funnel_stage = 'won'",
         )
         if raw_won and abs(mapped_won - raw_won) > gates.won_tolerance * raw_won:
             failures.append(
@@ -332,9 +344,12 @@ def _export_and_audit(
 ) -> dict:
     database = incoming / PUBLISHED_DATABASE
     counts: dict[str, int] = {}
-    with duckdb.connect(str(database)) as con:
+    # Written in the 1.4 storage format, as dbt's build file is (profiles.yml): BI drivers built on
+    # DuckDB 1.4 or newer open it; without the setting DuckDB 2.0 writes a format only 2.0 reads.
+    settings = {"storage_compatibility_version": READER_STORAGE_VERSION}
+    with duckdb.connect(str(database), config=settings) as con:
         _rows(con, "attach ? as build (read_only)", [str(build_database)])
-        missing = [m.name for m in marts if not _exists(con, "build", m.name)]
+        missing = [m.name for m in marts if not _exists(con, "build", m.name, m.schema)]
         if missing:
             raise PublishError(
                 "gate", f"marts_present: public marts missing from the build: {', '.join(missing)}"

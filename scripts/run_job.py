@@ -5,6 +5,9 @@ new publication, audited against invariants and the last publication (the gates)
 then switched in with one rename (see publication.py). Readers (BI tools) never open the
 build file, never see a half-built, failed or implausible build, and never block the build.
 
+It runs this project, or with --project-dir any dbt project that installs revenue_funnel as a
+package: the whole project is built, the package's public marts are published.
+
 Exit codes, for a scheduler to act on (the last publication is kept on every failure):
    0  success, published
    1  anything else (see the run's job.log)
@@ -74,7 +77,7 @@ class JobConfig:
     build_database: Path
     publish_dir: Path
     runs_dir: Path
-    target: str = "duckdb"
+    target: str | None = None  # the profile's default target when None
     lock_retries: int = 5
     lock_backoff_seconds: float = 2.0
     skip_freshness: bool = False
@@ -85,6 +88,20 @@ class JobConfig:
     permissions: Permissions = field(default_factory=Permissions)
     keep_versions: int = 2
     dbt_executable: str = field(default_factory=lambda: str(Path(sys.executable).with_name("dbt")))
+    project_dir: Path = PROJECT_DIR
+    profiles_dir: Path | None = None
+
+
+def profiles_dir_for(project_dir: Path, explicit: Path | None) -> Path:
+    """Where dbt finds the profile: --profiles-dir, else the project's own profiles.yml (this
+    project has one), else $DBT_PROFILES_DIR, else dbt's default ~/.dbt."""
+    if explicit is not None:
+        return explicit
+    if (project_dir / "profiles.yml").is_file():
+        return project_dir
+    if os.environ.get("DBT_PROFILES_DIR"):
+        return Path(os.environ["DBT_PROFILES_DIR"])
+    return Path.home() / ".dbt"
 
 
 @dataclass
@@ -152,20 +169,20 @@ def run_dbt(config: JobConfig, run_dir: Path, args: list[str]) -> StepResult:
     env = {
         **os.environ,
         "DBT_DUCKDB_PATH": str(config.build_database),
-        "DBT_PROFILES_DIR": str(PROJECT_DIR),
-        "DBT_TARGET": config.target,
+        "DBT_PROFILES_DIR": str(profiles_dir_for(config.project_dir, config.profiles_dir)),
         "DO_NOT_TRACK": "1",
     }
     command = [
         config.dbt_executable,
         *args,
         "--project-dir",
-        str(PROJECT_DIR),
+        str(config.project_dir),
         "--target-path",
         str(run_dir / "target"),
         "--log-path",
         str(run_dir),
         "--no-use-colors",
+        *(["--target", config.target] if config.target else []),
     ]
     if config.extra_vars:
         command += ["--vars", config.extra_vars]
@@ -371,7 +388,10 @@ def build_and_publish(config: JobConfig, run_dir: Path, summary: dict[str, objec
     check_build_database(config)
     if not config.skip_freshness:
         log(run_dir, "checking source freshness")
-        freshness = run_with_lock_retries(config, run_dir, ["source", "freshness"])
+        # The package's own raw tables: a host project's other sources are not this job's gate.
+        freshness = run_with_lock_retries(
+            config, run_dir, ["source", "freshness", "--select", "package:revenue_funnel"]
+        )
         check_resources(freshness, config)
         if freshness.returncode != 0:
             stale = stale_sources(run_dir)
@@ -396,11 +416,12 @@ def build_and_publish(config: JobConfig, run_dir: Path, summary: dict[str, objec
             EXIT_BUILD_FAILED,
             "dbt build failed, publication unchanged: " + (", ".join(failures) or "see job.log"),
         )
-    if config.target != "duckdb":
-        return
+    manifest_file = run_dir / "target" / "manifest.json"
+    if json.loads(manifest_file.read_text())["metadata"].get("adapter_type") != "duckdb":
+        return  # the publication is a DuckDB file: other warehouses' BI tools read the marts in place
     log(run_dir, "auditing and publishing the public marts")
     try:
-        marts = public_marts(run_dir / "target" / "manifest.json")
+        marts = public_marts(manifest_file)
         record = publish(
             config.build_database,
             config.publish_dir,
@@ -479,18 +500,32 @@ def parse_args(argv: list[str] | None = None) -> JobConfig:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument(
+        "--project-dir",
+        type=Path,
+        default=PROJECT_DIR,
+        help="the dbt project to run: this one (default), or one that installs revenue_funnel as a package",
+    )
+    parser.add_argument(
+        "--profiles-dir",
+        type=Path,
+        help="where its profiles.yml is (default: the project's own, else $DBT_PROFILES_DIR, else ~/.dbt)",
+    )
+    parser.add_argument(
         "--build-database",
         type=Path,
         default=Path(os.environ.get("DBT_DUCKDB_PATH", PROJECT_DIR / "revenue_funnel.duckdb")),
-        help="DuckDB file dbt builds into (default: $DBT_DUCKDB_PATH or revenue_funnel.duckdb)",
+        help="DuckDB file dbt builds into, the path in the profile (default: $DBT_DUCKDB_PATH or "
+        "revenue_funnel.duckdb)",
     )
     parser.add_argument(
-        "--publish-dir", type=Path, default=PROJECT_DIR / "publish", help="where readers find the marts"
+        "--publish-dir", type=Path, help="where readers find the marts (default: <project>/publish)"
     )
+    parser.add_argument("--runs-dir", type=Path, help="logs and artifacts per run (default: <project>/runs)")
     parser.add_argument(
-        "--runs-dir", type=Path, default=PROJECT_DIR / "runs", help="logs and artifacts per run"
+        "--target",
+        default=os.environ.get("DBT_TARGET"),
+        help="dbt target (default: $DBT_TARGET, else the profile's)",
     )
-    parser.add_argument("--target", default=os.environ.get("DBT_TARGET", "duckdb"), help="dbt target")
     parser.add_argument("--lock-retries", type=int, default=5, help="retries while the build file is locked")
     parser.add_argument("--lock-backoff-seconds", type=float, default=2.0, help="first back-off, doubling")
     parser.add_argument("--skip-freshness", action="store_true", help="do not gate on source freshness")
@@ -539,10 +574,13 @@ def parse_args(argv: list[str] | None = None) -> JobConfig:
         "--keep-versions", type=int, default=2, help="publications kept for readers still on an older one"
     )
     args = parser.parse_args(argv)
+    project_dir = args.project_dir.resolve()
     return JobConfig(
+        project_dir=project_dir,
+        profiles_dir=args.profiles_dir.resolve() if args.profiles_dir else None,
         build_database=args.build_database.resolve(),
-        publish_dir=args.publish_dir.resolve(),
-        runs_dir=args.runs_dir.resolve(),
+        publish_dir=(args.publish_dir or project_dir / "publish").resolve(),
+        runs_dir=(args.runs_dir or project_dir / "runs").resolve(),
         target=args.target,
         lock_retries=args.lock_retries,
         lock_backoff_seconds=args.lock_backoff_seconds,

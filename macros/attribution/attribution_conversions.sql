@@ -10,7 +10,7 @@
 
 {% macro attribution_conversion_persons() %}
     {{- return(
-        'select person_id from ' ~ ref('fct_funnel_stage_events')
+        'select person_id from ' ~ ref('revenue_funnel', 'fct_funnel_stage_events')
         ~ ' where funnel_stage in ' ~ sql_string_list(attribution_conversion_stages())
     ) -}}
 {% endmacro %}

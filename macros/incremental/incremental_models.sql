@@ -66,6 +66,6 @@
 {% macro delete_excluded_staging_rows(base_model, key_column) %}
     {{- delete_rows_with_missing_keys(
         key_column,
-        'select id from ' ~ ref(base_model) ~ ' where exclusion_reason is null',
+        'select id from ' ~ ref('revenue_funnel', base_model) ~ ' where exclusion_reason is null',
     ) -}}
 {% endmacro %}

@@ -9,7 +9,8 @@
         {{ return([]) }}
     {%- endif -%}
     {%- set matches = graph.sources.values()
-        | selectattr('source_name', 'equalto', 'salesforce')
+        | selectattr('package_name', 'equalto', 'revenue_funnel')
+        | selectattr('source_name', 'equalto', 'revenue_funnel_salesforce')
         | selectattr('name', 'equalto', table_name)
         | list -%}
     {%- if matches | length != 1 -%}

@@ -32,7 +32,7 @@
 {% macro salesforce_source_select(table_name) %}
     {%- set contract = salesforce_contract_columns(table_name) -%}
     {%- if not execute -%}
-        {{ return('select * from ' ~ source('salesforce', table_name)) }}
+        {{ return('select * from ' ~ source('revenue_funnel_salesforce', table_name)) }}
     {%- endif -%}
     {%- do validate_source_vars() -%}
     {%- set raw_table = salesforce_raw_table(table_name) -%}
@@ -86,7 +86,7 @@
     when the table is absent or listed in var salesforce_absent_tables.
 -#}
 {% macro salesforce_raw_table(table_name) %}
-    {%- set declared = source('salesforce', table_name) -%}
+    {%- set declared = source('revenue_funnel_salesforce', table_name) -%}
     {%- if not execute or table_name in var('salesforce_absent_tables', []) -%}
         {{ return({'relation': declared, 'columns': {}}) }}
     {%- endif -%}
@@ -127,7 +127,7 @@
 {% macro salesforce_check_required_tables() %}
     {%- if not salesforce_table_is_present('lead') and not salesforce_table_is_present('contact') -%}
         {{ exceptions.raise_compiler_error(
-            "Neither raw table " ~ source('salesforce', 'lead') ~ " nor " ~ source('salesforce', 'contact')
+            "Neither raw table " ~ source('revenue_funnel_salesforce', 'lead') ~ " nor " ~ source('revenue_funnel_salesforce', 'contact')
             ~ " was found (or both have no columns). Load the Salesforce data there, or set the vars "
             ~ "salesforce_database / salesforce_schema. Run `make inspect` to see what the schema holds."
         ) }}

@@ -17,49 +17,49 @@ with
 
 leads as (
 
-    select * from {{ ref('fct_funnel_leads') }}
+    select * from {{ ref('revenue_funnel', 'fct_funnel_leads') }}
 
 ),
 
 opportunities as (
 
-    select * from {{ ref('stg_salesforce__opportunities') }}
+    select * from {{ ref('revenue_funnel', 'stg_salesforce__opportunities') }}
 
 ),
 
 outcomes as (
 
-    select * from {{ ref('int_opportunity_outcomes') }}
+    select * from {{ ref('revenue_funnel', 'int_opportunity_outcomes') }}
 
 ),
 
 visits as (
 
-    select * from {{ ref('int_opportunity_stage_visits') }}
+    select * from {{ ref('revenue_funnel', 'int_opportunity_stage_visits') }}
 
 ),
 
 users as (
 
-    select * from {{ ref('dim_users') }}
+    select * from {{ ref('revenue_funnel', 'dim_users') }}
 
 ),
 
 tasks as (
 
-    select * from {{ ref('stg_salesforce__tasks') }}
+    select * from {{ ref('revenue_funnel', 'stg_salesforce__tasks') }}
 
 ),
 
 events as (
 
-    select * from {{ ref('stg_salesforce__events') }}
+    select * from {{ ref('revenue_funnel', 'stg_salesforce__events') }}
 
 ),
 
 identities as (
 
-    select * from {{ ref('int_person_identities') }}
+    select * from {{ ref('revenue_funnel', 'int_person_identities') }}
 
 ),
 
@@ -68,17 +68,17 @@ identities as (
     person; naming that reason keeps them apart from truly orphaned rows. #}
 deleted_person_records as (
 
-    select id as record_id from {{ ref('base_salesforce__lead') }}
+    select id as record_id from {{ ref('revenue_funnel', 'base_salesforce__lead') }}
     where exclusion_reason = 'deleted'
     union all
-    select id as record_id from {{ ref('base_salesforce__contact') }}
+    select id as record_id from {{ ref('revenue_funnel', 'base_salesforce__contact') }}
     where exclusion_reason = 'deleted'
 
 ),
 
 stage_mapping as (
 
-    select * from {{ ref('int_opportunity_stage_mapping') }}
+    select * from {{ ref('revenue_funnel', 'int_opportunity_stage_mapping') }}
 
 ),
 
@@ -97,7 +97,7 @@ stage_mapping as (
 {%- for cte_name, model_name in referenced.items() %}
     {{ cte_name }} as (
 
-        select * from {{ ref(model_name) }}
+        select * from {{ ref('revenue_funnel', model_name) }}
 
     ),
 {% endfor %}

@@ -20,7 +20,7 @@ with
             count(case when exclusion_reason = 'merged' then 1 end) as merged_excluded_row_count,
             count(case when exclusion_reason = 'deleted' then 1 end) as deleted_excluded_row_count,
             count(case when exclusion_reason is null and is_deleted_record then 1 end) as deleted_flagged_row_count
-        from {{ ref('base_salesforce__' ~ table_name) }}
+        from {{ ref('revenue_funnel', 'base_salesforce__' ~ table_name) }}
 
     ),
 {% endfor %}
@@ -30,7 +30,7 @@ test_leads as (
     select
         'lead' as source_table,
         count(case when is_test_lead then 1 end) as test_flagged_row_count
-    from {{ ref('stg_salesforce__leads') }}
+    from {{ ref('revenue_funnel', 'stg_salesforce__leads') }}
 
 ),
 

@@ -63,7 +63,7 @@ class Contract:
     """Tables (in contract order) and their columns (in contract order)."""
 
     tables: dict[str, tuple[Column, ...]]
-    source_name: str = "salesforce"
+    source_name: str = "revenue_funnel_salesforce"
 
     def columns(self, table: str, *, with_extras: bool = True) -> tuple[Column, ...]:
         """Columns to write for a table: the contract's, plus generator extras."""
@@ -94,7 +94,7 @@ def find_contract(start: Path | None = None) -> Path:
     raise FileNotFoundError(f"cannot find {CONTRACT_RELATIVE_PATH} (looked in {candidates})")
 
 
-def load_contract(path: Path | None = None, source_name: str = "salesforce") -> Contract:
+def load_contract(path: Path | None = None, source_name: str = "revenue_funnel_salesforce") -> Contract:
     """Parse the dbt sources YAML (anchors and aliases included) into a Contract."""
     path = path or find_contract()
     with open(path, encoding="utf-8") as fh:

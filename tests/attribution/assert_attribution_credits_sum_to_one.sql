@@ -13,7 +13,7 @@ conversions as (
     select
         person_id,
         funnel_stage
-    from {{ ref('fct_funnel_stage_events') }}
+    from {{ ref('revenue_funnel', 'fct_funnel_stage_events') }}
     where funnel_stage in ('lead', 'appointment', 'pipeline', 'won')
 
 ),
@@ -29,7 +29,7 @@ credit_sums as (
         {%- endfor %}
         count(case when attribution_model in ('{{ models | join("', '") }}') then 1 end) as listed_row_count,
         count(*) as row_count
-    from {{ ref('fct_attribution_credits') }}
+    from {{ ref('revenue_funnel', 'fct_attribution_credits') }}
     group by
         person_id,
         funnel_stage

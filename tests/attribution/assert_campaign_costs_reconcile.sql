@@ -7,7 +7,7 @@ with
 
 campaigns as (
 
-    select * from {{ ref('dim_campaigns') }}
+    select * from {{ ref('revenue_funnel', 'dim_campaigns') }}
     where
         cost_amount is not null
         and coalesce(start_date, end_date) is not null
@@ -20,7 +20,7 @@ spread as (
         campaign_id,
         sum(cost_amount) as spread_cost_amount,
         sum(accrued_cost_amount) as accrued_cost_amount
-    from {{ ref('fct_campaign_period_costs') }}
+    from {{ ref('revenue_funnel', 'fct_campaign_period_costs') }}
     group by campaign_id
 
 )

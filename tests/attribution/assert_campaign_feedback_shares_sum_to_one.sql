@@ -10,7 +10,7 @@ share_sums as (
         period_start_date,
         feedback_type,
         sum(feedback_share) as total
-    from {{ ref('fct_campaign_feedback') }}
+    from {{ ref('revenue_funnel', 'fct_campaign_feedback') }}
     group by
         campaign_id,
         period_start_date,
@@ -22,7 +22,7 @@ share_sums as (
 rated as (
 
     select sum(feedback_count) as rated_leads_count
-    from {{ ref('fct_campaign_feedback') }}
+    from {{ ref('revenue_funnel', 'fct_campaign_feedback') }}
     where feedback_type = 'lead_rating'
 
 ),
@@ -30,7 +30,7 @@ rated as (
 sourced as (
 
     select count(*) as leads_count
-    from {{ ref('fct_funnel_leads') }}
+    from {{ ref('revenue_funnel', 'fct_funnel_leads') }}
     where not is_excluded
 
 ),

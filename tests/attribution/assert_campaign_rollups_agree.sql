@@ -19,7 +19,7 @@ totals as (
                 sum(coalesce({{ measure }}, 0)) as {{ measure }},
             {%- endfor %}
             '{{ mart }}' as mart
-        from {{ ref(mart) }}
+        from {{ ref('revenue_funnel', mart) }}
         group by attribution_model, period_start_date
         {% if not loop.last %}union all{% endif %}
     {%- endfor %}

@@ -11,7 +11,7 @@ won_by_period as (
     select
         cast({{ dbt.date_trunc(grain, 'reached_at') }} as date) as period_start_date,
         sum(coalesce(won_amount, 0)) as won_amount
-    from {{ ref('fct_funnel_stage_events') }}
+    from {{ ref('revenue_funnel', 'fct_funnel_stage_events') }}
     where funnel_stage = 'won'
     group by cast({{ dbt.date_trunc(grain, 'reached_at') }} as date)
 
@@ -30,7 +30,7 @@ credited_by_period as (
             {%- else %}
                 sum(attributed_won_amount)
             {%- endif %} as credited_won_amount
-        from {{ ref(source_model) }}
+        from {{ ref('revenue_funnel', source_model) }}
         group by attribution_model, period_start_date
         {% if not loop.last %}union all{% endif %}
     {%- endfor %}

@@ -4,7 +4,7 @@ with
 
 audit as (
 
-    select * from {{ ref('audit_salesforce_row_counts') }}
+    select * from {{ ref('revenue_funnel', 'audit_salesforce_row_counts') }}
 
 ),
 
@@ -13,7 +13,7 @@ actual_staged as (
         select
             '{{ table_name }}' as source_table,
             count(*) as actual_row_count
-        from {{ ref(staging_model) }}
+        from {{ ref('revenue_funnel', staging_model) }}
         {% if not loop.last %}union all{% endif %}
     {%- endfor %}
 

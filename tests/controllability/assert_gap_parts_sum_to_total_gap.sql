@@ -11,7 +11,7 @@ totals as (
         max(total_log_gap) as total_log_gap,
         sum(gap_part_in_kpi_units) as unit_part_total,
         max(kpi_gap) as kpi_gap
-    from {{ ref('fct_kpi_gap_attribution') }}
+    from {{ ref('revenue_funnel', 'fct_kpi_gap_attribution') }}
     where is_computable
     group by department, period_start_date
 

@@ -11,7 +11,7 @@ with
 checks as (
 
     {%- for model_name in checked_models %}
-        {{ non_finite_rows(ref(model_name)) }}
+        {{ non_finite_rows(ref('revenue_funnel', model_name)) }}
         {% if not loop.last %}union all{% endif %}
     {%- endfor %}
 

@@ -11,7 +11,7 @@ factor_totals as (
         sum(variance_share) as share_total,
         count(variance_share) as shares_count,
         count(*) as factors_count
-    from {{ ref('fct_kpi_controllability_factors') }}
+    from {{ ref('revenue_funnel', 'fct_kpi_controllability_factors') }}
     group by window_end_period_start_date, kpi_stage
 
 )
@@ -33,5 +33,5 @@ select
     window_end_period_start_date,
     kpi_stage,
     controllable_share + inherited_share as share_total
-from {{ ref('fct_kpi_controllability') }}
+from {{ ref('revenue_funnel', 'fct_kpi_controllability') }}
 where abs(controllable_share + inherited_share - 1) > 1e-9

@@ -4,19 +4,19 @@ with
 
 staged as (
 
-    select * from {{ ref('stg_salesforce__leads') }}
+    select * from {{ ref('revenue_funnel', 'stg_salesforce__leads') }}
 
 ),
 
 funnel_leads as (
 
-    select * from {{ ref('fct_funnel_leads') }}
+    select * from {{ ref('revenue_funnel', 'fct_funnel_leads') }}
 
 ),
 
 lead_events as (
 
-    select * from {{ ref('fct_funnel_stage_events') }}
+    select * from {{ ref('revenue_funnel', 'fct_funnel_stage_events') }}
     where funnel_stage = 'lead'
 
 )

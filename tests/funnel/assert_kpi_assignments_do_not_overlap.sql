@@ -4,7 +4,7 @@ with
 
 assignments as (
 
-    select * from {{ ref('department_kpi_assignments') }}
+    select * from {{ config_table('department_kpi_assignments') }}
 
 )
 

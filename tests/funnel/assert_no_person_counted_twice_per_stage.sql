@@ -4,13 +4,13 @@ with
 
 events as (
 
-    select * from {{ ref('fct_funnel_stage_events') }}
+    select * from {{ ref('revenue_funnel', 'fct_funnel_stage_events') }}
 
 ),
 
 periods as (
 
-    select * from {{ ref('fct_funnel_periods') }}
+    select * from {{ ref('revenue_funnel', 'fct_funnel_periods') }}
     where breakdown_dimension = 'total'
 
 ),

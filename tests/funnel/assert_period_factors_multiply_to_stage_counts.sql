@@ -4,7 +4,7 @@ with
 
 periods as (
 
-    select * from {{ ref('fct_funnel_periods') }}
+    select * from {{ ref('revenue_funnel', 'fct_funnel_periods') }}
 
 ),
 

@@ -19,13 +19,13 @@ with
 
 user_roles as (
 
-    select * from {{ ref('stg_salesforce__user_roles') }}
+    select * from {{ ref('revenue_funnel', 'stg_salesforce__user_roles') }}
 
 ),
 
 role_departments as (
 
-    select * from {{ ref('user_role_departments') }}
+    select * from {{ config_table('user_role_departments') }}
 
 ),
 

@@ -5,7 +5,7 @@ with
 periods as (
 
     select sum(won_amount) as period_won_amount
-    from {{ ref('fct_funnel_periods') }}
+    from {{ ref('revenue_funnel', 'fct_funnel_periods') }}
     where breakdown_dimension = 'total'
 
 ),
@@ -13,14 +13,14 @@ periods as (
 included_persons as (
 
     select person_id
-    from {{ ref('fct_funnel_leads') }}
+    from {{ ref('revenue_funnel', 'fct_funnel_leads') }}
     where not is_excluded
 
     union
 
     -- persons who entered as a contact are only in the stage events
     select person_id
-    from {{ ref('fct_funnel_stage_events') }}
+    from {{ ref('revenue_funnel', 'fct_funnel_stage_events') }}
     where entry_point = 'contact'
 
 ),
@@ -28,7 +28,7 @@ included_persons as (
 opportunities as (
 
     select sum(outcomes.amount) as opportunity_won_amount
-    from {{ ref('int_opportunity_outcomes') }} as outcomes
+    from {{ ref('revenue_funnel', 'int_opportunity_outcomes') }} as outcomes
     inner join included_persons
         on outcomes.person_id = included_persons.person_id
     where outcomes.won_at is not null

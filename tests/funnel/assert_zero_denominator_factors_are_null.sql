@@ -1,7 +1,7 @@
 -- A factor whose denominator is zero is null, never infinite or NaN (NaN sorts
 -- above every number in DuckDB and Postgres, so the abs() bound catches it too).
 select *
-from {{ ref('fct_funnel_periods') }}
+from {{ ref('revenue_funnel', 'fct_funnel_periods') }}
 where
     (leads_count = 0 and appointment_factor is not null)
     or (appointments_count = 0 and pipeline_factor is not null)

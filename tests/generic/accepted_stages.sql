@@ -26,9 +26,9 @@
 with accepted as (
 
     {%- if stage_list == 'factor_chain' %}
-    select kpi_stage as stage_value from {{ ref('funnel_factors') }}
+    select kpi_stage as stage_value from {{ config_table('funnel_factors') }}
     {%- else %}
-    select funnel_stage as stage_value from {{ ref('funnel_stages') }}
+    select funnel_stage as stage_value from {{ config_table('funnel_stages') }}
     {%- endif %}
     {%- if stage_list == 'kpi' %}
     union all

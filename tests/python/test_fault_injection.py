@@ -836,7 +836,8 @@ def test_job_stale_feed_exits_10(published_job: JobPaths, work: Path) -> None:
     set_loaded_at(paths.build_database, utc_now() - dt.timedelta(days=10), ["task"])
     completed = run_job(paths)
     assert completed.returncode == 10, completed.stderr
-    assert "stale sources, nothing built: source.revenue_funnel.salesforce.task (error)" in completed.stderr
+    stale = "source.revenue_funnel.revenue_funnel_salesforce.task (error)"
+    assert f"stale sources, nothing built: {stale}" in completed.stderr
     run_dir = paths.run_dirs()[-1]
     assert "dbt build" not in (run_dir / "job.log").read_text()
     assert json.loads((run_dir / "job.json").read_text())["exit_code"] == 10
@@ -1243,7 +1244,7 @@ def test_freshness_hostile_source_var(duckdb_pool: CasePool, work: Path) -> None
     shutil.copyfile(Path(baseline(duckdb_pool).env["DBT_DUCKDB_PATH"]), database)
     # a bare `dbt source freshness`, not the job (which refuses such vars itself)
     run = run_dbt(
-        ["source", "freshness", "--select", "source:salesforce.lead"],
+        ["source", "freshness", "--select", "source:revenue_funnel_salesforce.lead"],
         folder / "dbt",
         {"DBT_DUCKDB_PATH": str(database)},
         {"salesforce_schema": 'salesforce"."lead"; drop table salesforce.task; --'},

@@ -69,7 +69,7 @@ NOT_JUNK = "company <> 'Test'"
 def contract_columns() -> dict[str, list[tuple[str, str]]]:
     """Table -> [(column, abstract type)] straight from the YAML (independent of demo_data)."""
     doc = yaml.safe_load(CONTRACT.read_text(encoding="utf-8"))
-    (source,) = [s for s in doc["sources"] if s["name"] == "salesforce"]
+    (source,) = [s for s in doc["sources"] if s["name"] == "revenue_funnel_salesforce"]
     return {
         t["name"]: [(c["name"], c["data_type"]) for c in t["columns"]] for t in source["tables"]
     }
@@ -171,7 +171,7 @@ def test_every_table_has_exactly_the_contract_columns_and_types(full):
 
 def test_generator_follows_a_changed_contract(tmp_path):
     doc = yaml.safe_load(CONTRACT.read_text(encoding="utf-8"))
-    (source,) = [s for s in doc["sources"] if s["name"] == "salesforce"]
+    (source,) = [s for s in doc["sources"] if s["name"] == "revenue_funnel_salesforce"]
     (user_role,) = [t for t in source["tables"] if t["name"] == "user_role"]
     user_role["columns"] = [c for c in user_role["columns"] if c["name"] != "parent_role_id"]
     user_role["columns"].append({"name": "rollup_description", "data_type": "string"})

@@ -195,6 +195,32 @@ def dag_shape_problems(manifest: dict) -> list[str]:
     return problems
 
 
+def package_ref_problems(manifest: dict) -> list[str]:
+    """Every ref the project writes names the package, ref('revenue_funnel', ...): installed into a
+    host project, a one-argument ref resolves to the host's model of the same name first
+    (docs/install_as_package.md). The one ref dbt itself writes, a generic test's reference to the
+    model it is attached to, is exempt (macros/package/check_package_refs.sql covers it)."""
+    problems = []
+    resources = [
+        *manifest["nodes"].values(),
+        *manifest.get("exposures", {}).values(),
+        *manifest.get("semantic_models", {}).values(),
+        *manifest.get("unit_tests", {}).values(),
+    ]
+    names = {node["unique_id"]: node["name"] for node in manifest["nodes"].values()}
+    for node in resources:
+        if node.get("package_name") != "revenue_funnel":
+            continue
+        attached = names.get(node.get("attached_node") or "")
+        for ref in node.get("refs", []):
+            if ref.get("package") != "revenue_funnel" and ref["name"] != attached:
+                problems.append(f"{node['name']}: ref('{ref['name']}') without the package name")
+        for given in node.get("given", []):  # a unit test's inputs are ref() strings
+            if given["input"].startswith("ref(") and not given["input"].startswith("ref('revenue_funnel', "):
+                problems.append(f"{node['name']}: input {given['input']} without the package name")
+    return sorted(problems)
+
+
 def seed_values(seed: str, column: str) -> set[str]:
     with (PROJECT_DIR / "seeds" / f"{seed}.csv").open(newline="") as handle:
         return {row[column] for row in csv.DictReader(handle)}
@@ -311,6 +337,11 @@ def test_the_dag_keeps_its_shape(manifest: dict) -> None:
     assert not problems, "\n".join(problems)
 
 
+def test_every_ref_names_the_package(manifest: dict) -> None:
+    problems = package_ref_problems(manifest)
+    assert not problems, "\n".join(problems)
+
+
 def test_stage_names_come_from_the_seeds(manifest: dict) -> None:
     problems = stage_name_problems(manifest, known_stages())
     assert not problems, "\n".join(problems)
@@ -343,6 +374,13 @@ def test_the_checks_see_the_whole_project(manifest: dict) -> None:
     assert len(stage_tests) >= 15 and len(milestone_tests) >= 2
     declared = not_null_constraint_columns(manifest)
     assert len(declared) >= 20 and sum(len(columns) for columns in declared.values()) >= 150
+    package_refs = [
+        ref
+        for node in manifest["nodes"].values()
+        for ref in node.get("refs", [])
+        if ref.get("package") == "revenue_funnel"
+    ]
+    assert len(package_refs) >= 300
 
 
 def _model(manifest: dict, name: str) -> dict:
@@ -421,6 +459,27 @@ def test_each_rule_catches_a_break(manifest: dict) -> None:
             f"{stage_test['name']}: lists stage names in YAML (lead, won):"
             " test the column with accepted_stages, which reads the seeds",
             f"{milestone_test['name']}: stage names outside the seeds: apointment",
+        ]
+    )
+    # a model, a relationships test and an exposure that ref without the package name
+    _model(broken, "fct_funnel_periods")["refs"].append({"name": "dim_calendar", "package": None})
+    relationships = next(
+        node
+        for node in broken["nodes"].values()
+        if (node.get("test_metadata") or {}).get("name") == "relationships"
+        and node.get("attached_node") == _model(broken, "fct_funnel_periods")["unique_id"]
+    )
+    relationships["refs"] = [{**ref, "package": None} for ref in relationships["refs"]]
+    exposure = next(iter(broken["exposures"].values()))
+    exposure["refs"][0]["package"] = None
+    unit_test = next(iter(broken["unit_tests"].values()))
+    unit_test["given"][0]["input"] = "ref('stg_salesforce__leads')"
+    assert package_ref_problems(broken) == sorted(
+        [
+            f"{unit_test['name']}: input ref('stg_salesforce__leads') without the package name",
+            "fct_funnel_periods: ref('dim_calendar') without the package name",
+            f"{relationships['name']}: ref('dim_calendar') without the package name",
+            f"{exposure['name']}: ref('{exposure['refs'][0]['name']}') without the package name",
         ]
     )
     # a mart without its fallback test, a constraint the warehouse does not enforce, a plain test

@@ -8,37 +8,37 @@ with
 
 tasks as (
 
-    select * from {{ ref('stg_salesforce__tasks') }}
+    select * from {{ ref('revenue_funnel', 'stg_salesforce__tasks') }}
 
 ),
 
 events as (
 
-    select * from {{ ref('stg_salesforce__events') }}
+    select * from {{ ref('revenue_funnel', 'stg_salesforce__events') }}
 
 ),
 
 rules as (
 
-    select * from {{ ref('milestone_rules') }}
+    select * from {{ config_table('milestone_rules') }}
 
 ),
 
 identities as (
 
-    select * from {{ ref('int_person_identities') }}
+    select * from {{ ref('revenue_funnel', 'int_person_identities') }}
 
 ),
 
 departments as (
 
-    select * from {{ ref('int_users_departments') }}
+    select * from {{ ref('revenue_funnel', 'int_users_departments') }}
 
 ),
 
 as_of as (
 
-    select * from {{ ref('int_as_of_date') }}
+    select * from {{ ref('revenue_funnel', 'int_as_of_date') }}
 
 ),
 

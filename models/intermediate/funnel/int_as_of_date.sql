@@ -34,7 +34,7 @@ with loads as (
                         then coalesce(modified_at, {{ created_column }})
                 end
             ) as latest_record_at
-        from {{ ref(staging_model) }}
+        from {{ ref('revenue_funnel', staging_model) }}
         {% if not loop.last %}union all{% endif %}
     {%- endfor %}
 

@@ -7,25 +7,25 @@ with
 
 members as (
 
-    select * from {{ ref('stg_salesforce__campaign_members') }}
+    select * from {{ ref('revenue_funnel', 'stg_salesforce__campaign_members') }}
 
 ),
 
 campaigns as (
 
-    select * from {{ ref('stg_salesforce__campaigns') }}
+    select * from {{ ref('revenue_funnel', 'stg_salesforce__campaigns') }}
 
 ),
 
 identities as (
 
-    select * from {{ ref('int_person_identities') }}
+    select * from {{ ref('revenue_funnel', 'int_person_identities') }}
 
 ),
 
 as_of as (
 
-    select * from {{ ref('int_as_of_date') }}
+    select * from {{ ref('revenue_funnel', 'int_as_of_date') }}
 
 ),
 

@@ -10,37 +10,37 @@ with
 
 currency_types as (
 
-    select * from {{ ref('stg_salesforce__currency_types') }}
+    select * from {{ ref('revenue_funnel', 'stg_salesforce__currency_types') }}
 
 ),
 
 dated_rates as (
 
-    select * from {{ ref('stg_salesforce__dated_conversion_rates') }}
+    select * from {{ ref('revenue_funnel', 'stg_salesforce__dated_conversion_rates') }}
 
 ),
 
 leads as (
 
-    select * from {{ ref('stg_salesforce__leads') }}
+    select * from {{ ref('revenue_funnel', 'stg_salesforce__leads') }}
 
 ),
 
 opportunities as (
 
-    select * from {{ ref('stg_salesforce__opportunities') }}
+    select * from {{ ref('revenue_funnel', 'stg_salesforce__opportunities') }}
 
 ),
 
 campaigns as (
 
-    select * from {{ ref('stg_salesforce__campaigns') }}
+    select * from {{ ref('revenue_funnel', 'stg_salesforce__campaigns') }}
 
 ),
 
 as_of as (
 
-    select * from {{ ref('int_as_of_date') }}
+    select * from {{ ref('revenue_funnel', 'int_as_of_date') }}
 
 ),
 

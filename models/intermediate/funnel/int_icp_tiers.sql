@@ -8,25 +8,25 @@ with
 
 accounts as (
 
-    select * from {{ ref('stg_salesforce__accounts') }}
+    select * from {{ ref('revenue_funnel', 'stg_salesforce__accounts') }}
 
 ),
 
 leads as (
 
-    select * from {{ ref('stg_salesforce__leads') }}
+    select * from {{ ref('revenue_funnel', 'stg_salesforce__leads') }}
 
 ),
 
 icp_rules as (
 
-    select * from {{ ref('icp_rules') }}
+    select * from {{ config_table('icp_rules') }}
 
 ),
 
 employee_segments as (
 
-    select * from {{ ref('employee_segments') }}
+    select * from {{ config_table('employee_segments') }}
 
 ),
 

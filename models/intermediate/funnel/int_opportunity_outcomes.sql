@@ -13,49 +13,49 @@ with
 
 opportunities as (
 
-    select * from {{ ref('stg_salesforce__opportunities') }}
+    select * from {{ ref('revenue_funnel', 'stg_salesforce__opportunities') }}
 
 ),
 
 visits as (
 
-    select * from {{ ref('int_opportunity_stage_visits') }}
+    select * from {{ ref('revenue_funnel', 'int_opportunity_stage_visits') }}
 
 ),
 
 leads as (
 
-    select * from {{ ref('stg_salesforce__leads') }}
+    select * from {{ ref('revenue_funnel', 'stg_salesforce__leads') }}
 
 ),
 
 identities as (
 
-    select * from {{ ref('int_person_identities') }}
+    select * from {{ ref('revenue_funnel', 'int_person_identities') }}
 
 ),
 
 contact_roles as (
 
-    select * from {{ ref('stg_salesforce__opportunity_contact_roles') }}
+    select * from {{ ref('revenue_funnel', 'stg_salesforce__opportunity_contact_roles') }}
 
 ),
 
 contacts as (
 
-    select * from {{ ref('stg_salesforce__contacts') }}
+    select * from {{ ref('revenue_funnel', 'stg_salesforce__contacts') }}
 
 ),
 
 exchange_rates as (
 
-    select * from {{ ref('int_exchange_rates_daily') }}
+    select * from {{ ref('revenue_funnel', 'int_exchange_rates_daily') }}
 
 ),
 
 as_of as (
 
-    select * from {{ ref('int_as_of_date') }}
+    select * from {{ ref('revenue_funnel', 'int_as_of_date') }}
 
 ),
 

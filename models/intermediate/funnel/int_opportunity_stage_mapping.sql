@@ -10,25 +10,25 @@ with
 
 opportunities as (
 
-    select * from {{ ref('stg_salesforce__opportunities') }}
+    select * from {{ ref('revenue_funnel', 'stg_salesforce__opportunities') }}
 
 ),
 
 history as (
 
-    select * from {{ ref('stg_salesforce__opportunity_history') }}
+    select * from {{ ref('revenue_funnel', 'stg_salesforce__opportunity_history') }}
 
 ),
 
 record_types as (
 
-    select * from {{ ref('stg_salesforce__record_types') }}
+    select * from {{ ref('revenue_funnel', 'stg_salesforce__record_types') }}
 
 ),
 
 stage_mapping as (
 
-    select * from {{ ref('opportunity_stage_mapping') }}
+    select * from {{ config_table('opportunity_stage_mapping') }}
 
 ),
 

@@ -15,25 +15,25 @@ with
 
 history as (
 
-    select * from {{ ref('stg_salesforce__opportunity_history') }}
+    select * from {{ ref('revenue_funnel', 'stg_salesforce__opportunity_history') }}
 
 ),
 
 opportunities as (
 
-    select * from {{ ref('stg_salesforce__opportunities') }}
+    select * from {{ ref('revenue_funnel', 'stg_salesforce__opportunities') }}
 
 ),
 
 stage_mapping as (
 
-    select * from {{ ref('int_opportunity_stage_mapping') }}
+    select * from {{ ref('revenue_funnel', 'int_opportunity_stage_mapping') }}
 
 ),
 
 as_of as (
 
-    select * from {{ ref('int_as_of_date') }}
+    select * from {{ ref('revenue_funnel', 'int_as_of_date') }}
 
 ),
 

@@ -15,19 +15,19 @@ with
 
 leads as (
 
-    select * from {{ ref('stg_salesforce__leads') }}
+    select * from {{ ref('revenue_funnel', 'stg_salesforce__leads') }}
 
 ),
 
 contacts as (
 
-    select * from {{ ref('stg_salesforce__contacts') }}
+    select * from {{ ref('revenue_funnel', 'stg_salesforce__contacts') }}
 
 ),
 
 record_merges as (
 
-    select * from {{ ref('stg_salesforce__record_merges') }}
+    select * from {{ ref('revenue_funnel', 'stg_salesforce__record_merges') }}
 
 ),
 

@@ -10,19 +10,19 @@ with
 
 activities as (
 
-    select * from {{ ref('int_activity_milestones') }}
+    select * from {{ ref('revenue_funnel', 'int_activity_milestones') }}
 
 ),
 
 opportunities as (
 
-    select * from {{ ref('int_opportunity_outcomes') }}
+    select * from {{ ref('revenue_funnel', 'int_opportunity_outcomes') }}
 
 ),
 
 departments as (
 
-    select * from {{ ref('int_users_departments') }}
+    select * from {{ ref('revenue_funnel', 'int_users_departments') }}
 
 ),
 

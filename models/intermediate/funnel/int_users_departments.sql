@@ -19,25 +19,25 @@ with
 
 users as (
 
-    select * from {{ ref('stg_salesforce__users') }}
+    select * from {{ ref('revenue_funnel', 'stg_salesforce__users') }}
 
 ),
 
 user_roles as (
 
-    select * from {{ ref('stg_salesforce__user_roles') }}
+    select * from {{ ref('revenue_funnel', 'stg_salesforce__user_roles') }}
 
 ),
 
 role_departments as (
 
-    select * from {{ ref('user_role_departments') }}
+    select * from {{ config_table('user_role_departments') }}
 
 ),
 
 department_history as (
 
-    select * from {{ ref('user_department_history') }}
+    select * from {{ config_table('user_department_history') }}
 
 ),
 

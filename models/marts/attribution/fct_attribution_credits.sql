@@ -15,7 +15,7 @@ with
 
 touchpoints as (
 
-    select * from {{ ref('fct_attribution_touchpoints') }}
+    select * from {{ ref('revenue_funnel', 'fct_attribution_touchpoints') }}
 
 ),
 

@@ -48,13 +48,13 @@ with
 
 stage_events as (
 
-    select * from {{ ref('fct_funnel_stage_events') }}
+    select * from {{ ref('revenue_funnel', 'fct_funnel_stage_events') }}
 
 ),
 
 touches as (
 
-    select * from {{ ref('int_campaign_touches') }}
+    select * from {{ ref('revenue_funnel', 'int_campaign_touches') }}
 
 ),
 

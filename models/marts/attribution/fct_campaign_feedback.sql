@@ -12,26 +12,26 @@ with
 
 leads as (
 
-    select * from {{ ref('fct_funnel_leads') }}
+    select * from {{ ref('revenue_funnel', 'fct_funnel_leads') }}
     where not is_excluded
 
 ),
 
 opportunities as (
 
-    select * from {{ ref('int_opportunity_outcomes') }}
+    select * from {{ ref('revenue_funnel', 'int_opportunity_outcomes') }}
 
 ),
 
 reason_classes as (
 
-    select * from {{ ref('reason_classes') }}
+    select * from {{ config_table('reason_classes') }}
 
 ),
 
 campaigns as (
 
-    select * from {{ ref('dim_campaigns') }}
+    select * from {{ ref('revenue_funnel', 'dim_campaigns') }}
 
 ),
 

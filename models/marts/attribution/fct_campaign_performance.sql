@@ -10,14 +10,14 @@ with
 
 rollups as (
 
-    select * from {{ ref('fct_campaign_performance_rollups') }}
+    select * from {{ ref('revenue_funnel', 'fct_campaign_performance_rollups') }}
     where rollup_level = 'campaign'
 
 ),
 
 campaigns as (
 
-    select * from {{ ref('dim_campaigns') }}
+    select * from {{ ref('revenue_funnel', 'dim_campaigns') }}
 
 ),
 

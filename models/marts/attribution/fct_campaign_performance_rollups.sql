@@ -16,25 +16,25 @@ with
 
 credits as (
 
-    select * from {{ ref('fct_attribution_credits') }}
+    select * from {{ ref('revenue_funnel', 'fct_attribution_credits') }}
 
 ),
 
 handoffs as (
 
-    select * from {{ ref('fct_campaign_period_handoffs') }}
+    select * from {{ ref('revenue_funnel', 'fct_campaign_period_handoffs') }}
 
 ),
 
 campaigns as (
 
-    select * from {{ ref('dim_campaigns') }}
+    select * from {{ ref('revenue_funnel', 'dim_campaigns') }}
 
 ),
 
 as_of as (
 
-    select * from {{ ref('int_as_of_date') }}
+    select * from {{ ref('revenue_funnel', 'int_as_of_date') }}
 
 ),
 

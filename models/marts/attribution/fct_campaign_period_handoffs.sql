@@ -17,26 +17,26 @@ with
 
 leads as (
 
-    select * from {{ ref('fct_funnel_leads') }}
+    select * from {{ ref('revenue_funnel', 'fct_funnel_leads') }}
     where not is_excluded
 
 ),
 
 costs as (
 
-    select * from {{ ref('fct_campaign_period_costs') }}
+    select * from {{ ref('revenue_funnel', 'fct_campaign_period_costs') }}
 
 ),
 
 expectations as (
 
-    select * from {{ ref('fct_channel_appointment_expectations') }}
+    select * from {{ ref('revenue_funnel', 'fct_channel_appointment_expectations') }}
 
 ),
 
 campaigns as (
 
-    select * from {{ ref('dim_campaigns') }}
+    select * from {{ ref('revenue_funnel', 'dim_campaigns') }}
 
 ),
 

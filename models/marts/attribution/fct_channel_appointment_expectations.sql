@@ -15,20 +15,20 @@ with
 
 leads as (
 
-    select * from {{ ref('fct_funnel_leads') }}
+    select * from {{ ref('revenue_funnel', 'fct_funnel_leads') }}
     where not is_excluded
 
 ),
 
 seeded_expectations as (
 
-    select * from {{ ref('campaign_expectations') }}
+    select * from {{ config_table('campaign_expectations') }}
 
 ),
 
 calendar as (
 
-    select * from {{ ref('dim_calendar') }}
+    select * from {{ ref('revenue_funnel', 'dim_calendar') }}
 
 ),
 

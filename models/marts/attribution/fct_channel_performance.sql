@@ -9,7 +9,7 @@ with
 
 rollups as (
 
-    select * from {{ ref('fct_campaign_performance_rollups') }}
+    select * from {{ ref('revenue_funnel', 'fct_campaign_performance_rollups') }}
     where rollup_level = 'channel'
 
 ),

@@ -16,13 +16,13 @@ with
 
 chain as (
 
-    select * from {{ ref('fct_kpi_factor_periods') }}
+    select * from {{ ref('revenue_funnel', 'fct_kpi_factor_periods') }}
 
 ),
 
 periods as (
 
-    select * from {{ ref('fct_funnel_periods') }}
+    select * from {{ ref('revenue_funnel', 'fct_funnel_periods') }}
     where breakdown_dimension = 'total' and is_complete_period
 
 ),

@@ -8,7 +8,7 @@ with
 
 stage_periods as (
 
-    select * from {{ ref('fct_kpi_stage_periods') }}
+    select * from {{ ref('revenue_funnel', 'fct_kpi_stage_periods') }}
 
 ),
 
@@ -23,13 +23,13 @@ periods as (
 
 assignments as (
 
-    select * from {{ ref('department_kpi_assignments') }}
+    select * from {{ config_table('department_kpi_assignments') }}
 
 ),
 
 targets as (
 
-    select * from {{ ref('fct_targets_by_period') }}
+    select * from {{ ref('revenue_funnel', 'fct_targets_by_period') }}
 
 ),
 

@@ -12,19 +12,19 @@ with
 
 factor_shares as (
 
-    select * from {{ ref('fct_kpi_controllability_factors') }}
+    select * from {{ ref('revenue_funnel', 'fct_kpi_controllability_factors') }}
 
 ),
 
 factors as (
 
-    select * from {{ ref('funnel_factors') }}
+    select * from {{ config_table('funnel_factors') }}
 
 ),
 
 assignments as (
 
-    select * from {{ ref('department_kpi_assignments') }}
+    select * from {{ config_table('department_kpi_assignments') }}
 
 ),
 

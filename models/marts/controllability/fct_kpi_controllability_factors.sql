@@ -16,7 +16,7 @@ with
 
 chain as (
 
-    select * from {{ ref('fct_kpi_factor_periods') }}
+    select * from {{ ref('revenue_funnel', 'fct_kpi_factor_periods') }}
 
 ),
 

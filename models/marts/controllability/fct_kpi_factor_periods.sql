@@ -11,14 +11,14 @@ with
 
 stage_periods as (
 
-    select * from {{ ref('fct_kpi_stage_periods') }}
+    select * from {{ ref('revenue_funnel', 'fct_kpi_stage_periods') }}
     where is_complete_period
 
 ),
 
 factors as (
 
-    select * from {{ ref('funnel_factors') }}
+    select * from {{ config_table('funnel_factors') }}
 
 ),
 

@@ -17,26 +17,26 @@ with
 
 stage_periods as (
 
-    select * from {{ ref('fct_kpi_stage_periods') }}
+    select * from {{ ref('revenue_funnel', 'fct_kpi_stage_periods') }}
 
 ),
 
 targets as (
 
-    select * from {{ ref('fct_targets_by_period') }}
+    select * from {{ ref('revenue_funnel', 'fct_targets_by_period') }}
     where target_owner != 'KGI'
 
 ),
 
 kpi_periods as (
 
-    select * from {{ ref('fct_department_kpi_periods') }}
+    select * from {{ ref('revenue_funnel', 'fct_department_kpi_periods') }}
 
 ),
 
 factors as (
 
-    select * from {{ ref('funnel_factors') }}
+    select * from {{ config_table('funnel_factors') }}
 
 ),
 

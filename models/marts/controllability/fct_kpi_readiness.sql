@@ -15,7 +15,7 @@ with
 
 kpi_periods as (
 
-    select * from {{ ref('fct_department_kpi_periods') }}
+    select * from {{ ref('revenue_funnel', 'fct_department_kpi_periods') }}
     where
         is_complete_period
         and department in {{ sql_string_list(tracked_departments) }}
@@ -24,13 +24,13 @@ kpi_periods as (
 
 volatility as (
 
-    select * from {{ ref('fct_conversion_volatility') }}
+    select * from {{ ref('revenue_funnel', 'fct_conversion_volatility') }}
 
 ),
 
 factors as (
 
-    select * from {{ ref('funnel_factors') }}
+    select * from {{ config_table('funnel_factors') }}
 
 ),
 

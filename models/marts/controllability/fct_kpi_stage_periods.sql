@@ -20,7 +20,7 @@ with
 
 periods as (
 
-    select * from {{ ref('fct_funnel_periods') }}
+    select * from {{ ref('revenue_funnel', 'fct_funnel_periods') }}
     where breakdown_dimension = 'total'
 
 ),

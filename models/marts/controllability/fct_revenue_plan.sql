@@ -15,26 +15,26 @@ with
 
 stage_periods as (
 
-    select * from {{ ref('fct_kpi_stage_periods') }}
+    select * from {{ ref('revenue_funnel', 'fct_kpi_stage_periods') }}
 
 ),
 
 targets as (
 
-    select * from {{ ref('fct_targets_by_period') }}
+    select * from {{ ref('revenue_funnel', 'fct_targets_by_period') }}
     where target_owner = 'KGI'
 
 ),
 
 factors as (
 
-    select * from {{ ref('funnel_factors') }}
+    select * from {{ config_table('funnel_factors') }}
 
 ),
 
 as_of as (
 
-    select * from {{ ref('int_as_of_date') }}
+    select * from {{ ref('revenue_funnel', 'int_as_of_date') }}
 
 ),
 

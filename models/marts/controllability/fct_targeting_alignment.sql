@@ -23,7 +23,7 @@ with
 
 leads as (
 
-    select * from {{ ref('fct_funnel_leads') }}
+    select * from {{ ref('revenue_funnel', 'fct_funnel_leads') }}
     where not is_excluded
 
 ),

@@ -9,19 +9,19 @@ with
 
 department_targets as (
 
-    select * from {{ ref('department_targets') }}
+    select * from {{ config_table('department_targets') }}
 
 ),
 
 revenue_targets as (
 
-    select * from {{ ref('revenue_targets') }}
+    select * from {{ config_table('revenue_targets') }}
 
 ),
 
 calendar as (
 
-    select * from {{ ref('dim_calendar') }}
+    select * from {{ ref('revenue_funnel', 'dim_calendar') }}
 
 ),
 

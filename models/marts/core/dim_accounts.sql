@@ -10,32 +10,32 @@ with
 
 accounts as (
 
-    select * from {{ ref('stg_salesforce__accounts') }}
+    select * from {{ ref('revenue_funnel', 'stg_salesforce__accounts') }}
 
 ),
 
 tiers as (
 
-    select * from {{ ref('int_icp_tiers') }}
+    select * from {{ ref('revenue_funnel', 'int_icp_tiers') }}
     where subject_type = 'account'
 
 ),
 
 leads as (
 
-    select * from {{ ref('stg_salesforce__leads') }}
+    select * from {{ ref('revenue_funnel', 'stg_salesforce__leads') }}
 
 ),
 
 contacts as (
 
-    select * from {{ ref('stg_salesforce__contacts') }}
+    select * from {{ ref('revenue_funnel', 'stg_salesforce__contacts') }}
 
 ),
 
 opportunities as (
 
-    select * from {{ ref('stg_salesforce__opportunities') }}
+    select * from {{ ref('revenue_funnel', 'stg_salesforce__opportunities') }}
 
 ),
 

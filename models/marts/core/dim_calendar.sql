@@ -9,19 +9,19 @@ with
 
 leads as (
 
-    select * from {{ ref('stg_salesforce__leads') }}
+    select * from {{ ref('revenue_funnel', 'stg_salesforce__leads') }}
 
 ),
 
 milestones as (
 
-    select * from {{ ref('int_person_milestones') }}
+    select * from {{ ref('revenue_funnel', 'int_person_milestones') }}
 
 ),
 
 as_of as (
 
-    select * from {{ ref('int_as_of_date') }}
+    select * from {{ ref('revenue_funnel', 'int_as_of_date') }}
 
 ),
 

@@ -8,13 +8,13 @@ with
 
 campaigns as (
 
-    select * from {{ ref('stg_salesforce__campaigns') }}
+    select * from {{ ref('revenue_funnel', 'stg_salesforce__campaigns') }}
 
 ),
 
 exchange_rates as (
 
-    select * from {{ ref('int_exchange_rates_daily') }}
+    select * from {{ ref('revenue_funnel', 'int_exchange_rates_daily') }}
 
 ),
 

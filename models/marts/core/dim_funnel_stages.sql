@@ -7,7 +7,7 @@ with
 
 stages as (
 
-    select * from {{ ref('funnel_stages') }}
+    select * from {{ config_table('funnel_stages') }}
 
 ),
 

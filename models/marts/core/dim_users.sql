@@ -10,13 +10,13 @@ with
 
 departments as (
 
-    select * from {{ ref('int_users_departments') }}
+    select * from {{ ref('revenue_funnel', 'int_users_departments') }}
 
 ),
 
 as_of as (
 
-    select * from {{ ref('int_as_of_date') }}
+    select * from {{ ref('revenue_funnel', 'int_as_of_date') }}
 
 ),
 
@@ -26,7 +26,7 @@ as_of as (
 
 owners as (
     {% for model_name in owning_models %}
-        select owner_user_id as user_id from {{ ref(model_name) }}
+        select owner_user_id as user_id from {{ ref('revenue_funnel', model_name) }}
         where owner_user_id is not null
         {% if not loop.last %}union{% endif %}
     {%- endfor %}

@@ -7,7 +7,7 @@ with
 
 calendar as (
 
-    select * from {{ ref('dim_calendar') }}
+    select * from {{ ref('revenue_funnel', 'dim_calendar') }}
 
 ),
 

@@ -15,7 +15,7 @@ with
 
 stage_events as (
 
-    select * from {{ ref('fct_funnel_stage_events') }}
+    select * from {{ ref('revenue_funnel', 'fct_funnel_stage_events') }}
     -- a cohort is the leads created in a period: persons who entered as a contact have none
     where lead_created_at is not null
 
@@ -23,7 +23,7 @@ stage_events as (
 
 as_of as (
 
-    select * from {{ ref('int_as_of_date') }}
+    select * from {{ ref('revenue_funnel', 'int_as_of_date') }}
 
 ),
 

@@ -12,43 +12,43 @@ with
 
 leads as (
 
-    select * from {{ ref('stg_salesforce__leads') }}
+    select * from {{ ref('revenue_funnel', 'stg_salesforce__leads') }}
 
 ),
 
 identities as (
 
-    select * from {{ ref('int_person_identities') }}
+    select * from {{ ref('revenue_funnel', 'int_person_identities') }}
 
 ),
 
 milestones as (
 
-    select * from {{ ref('int_person_milestones') }}
+    select * from {{ ref('revenue_funnel', 'int_person_milestones') }}
 
 ),
 
 touches as (
 
-    select * from {{ ref('int_campaign_touches') }}
+    select * from {{ ref('revenue_funnel', 'int_campaign_touches') }}
 
 ),
 
 tiers as (
 
-    select * from {{ ref('int_icp_tiers') }}
+    select * from {{ ref('revenue_funnel', 'int_icp_tiers') }}
 
 ),
 
 departments as (
 
-    select * from {{ ref('int_users_departments') }}
+    select * from {{ ref('revenue_funnel', 'int_users_departments') }}
 
 ),
 
 as_of as (
 
-    select * from {{ ref('int_as_of_date') }}
+    select * from {{ ref('revenue_funnel', 'int_as_of_date') }}
 
 ),
 

@@ -13,19 +13,19 @@ with
 
 stage_events as (
 
-    select * from {{ ref('fct_funnel_stage_events') }}
+    select * from {{ ref('revenue_funnel', 'fct_funnel_stage_events') }}
 
 ),
 
 calendar as (
 
-    select * from {{ ref('dim_calendar') }}
+    select * from {{ ref('revenue_funnel', 'dim_calendar') }}
 
 ),
 
 as_of as (
 
-    select * from {{ ref('int_as_of_date') }}
+    select * from {{ ref('revenue_funnel', 'int_as_of_date') }}
 
 ),
 

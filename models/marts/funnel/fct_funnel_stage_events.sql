@@ -11,44 +11,44 @@ with
 
 leads as (
 
-    select * from {{ ref('fct_funnel_leads') }}
+    select * from {{ ref('revenue_funnel', 'fct_funnel_leads') }}
     where not is_excluded
 
 ),
 
 stages as (
 
-    select * from {{ ref('funnel_stages') }}
+    select * from {{ config_table('funnel_stages') }}
 
 ),
 
 identities as (
 
-    select * from {{ ref('int_person_identities') }}
+    select * from {{ ref('revenue_funnel', 'int_person_identities') }}
 
 ),
 
 contacts as (
 
-    select * from {{ ref('stg_salesforce__contacts') }}
+    select * from {{ ref('revenue_funnel', 'stg_salesforce__contacts') }}
 
 ),
 
 milestones as (
 
-    select * from {{ ref('int_person_milestones') }}
+    select * from {{ ref('revenue_funnel', 'int_person_milestones') }}
 
 ),
 
 tiers as (
 
-    select * from {{ ref('int_icp_tiers') }}
+    select * from {{ ref('revenue_funnel', 'int_icp_tiers') }}
 
 ),
 
 as_of as (
 
-    select * from {{ ref('int_as_of_date') }}
+    select * from {{ ref('revenue_funnel', 'int_as_of_date') }}
 
 ),
 

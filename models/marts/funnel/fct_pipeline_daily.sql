@@ -11,19 +11,19 @@ with
 
 visits as (
 
-    select * from {{ ref('int_opportunity_stage_visits') }}
+    select * from {{ ref('revenue_funnel', 'int_opportunity_stage_visits') }}
 
 ),
 
 opportunities as (
 
-    select * from {{ ref('int_opportunity_outcomes') }}
+    select * from {{ ref('revenue_funnel', 'int_opportunity_outcomes') }}
 
 ),
 
 calendar as (
 
-    select * from {{ ref('dim_calendar') }}
+    select * from {{ ref('revenue_funnel', 'dim_calendar') }}
     where is_on_or_before_as_of
 
 ),

@@ -20,20 +20,20 @@ with
 
 leads as (
 
-    select * from {{ ref('fct_funnel_leads') }}
+    select * from {{ ref('revenue_funnel', 'fct_funnel_leads') }}
     where not is_excluded
 
 ),
 
 visits as (
 
-    select * from {{ ref('int_opportunity_stage_visits') }}
+    select * from {{ ref('revenue_funnel', 'int_opportunity_stage_visits') }}
 
 ),
 
 opportunities as (
 
-    select * from {{ ref('int_opportunity_outcomes') }}
+    select * from {{ ref('revenue_funnel', 'int_opportunity_outcomes') }}
 
 ),
 

@@ -1,6 +1,6 @@
 with source as (
 
-    select * from {{ ref('base_salesforce__contact') }}
+    select * from {{ ref('revenue_funnel', 'base_salesforce__contact') }}
     where exclusion_reason is null
 
 ),

@@ -1,6 +1,6 @@
 with source as (
 
-    select * from {{ ref('base_salesforce__dated_conversion_rate') }}
+    select * from {{ ref('revenue_funnel', 'base_salesforce__dated_conversion_rate') }}
     where exclusion_reason is null
 
 ),

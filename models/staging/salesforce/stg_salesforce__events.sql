@@ -8,7 +8,7 @@
 
 with source as (
 
-    select * from {{ ref('base_salesforce__event') }}
+    select * from {{ ref('revenue_funnel', 'base_salesforce__event') }}
     where exclusion_reason is null {{ incremental_staging_filter('coalesce(_fivetran_synced, system_modstamp)') }}
 
 ),

@@ -3,7 +3,7 @@
 
 with source as (
 
-    select * from {{ ref('base_salesforce__lead') }}
+    select * from {{ ref('revenue_funnel', 'base_salesforce__lead') }}
     where exclusion_reason is null
 
 ),

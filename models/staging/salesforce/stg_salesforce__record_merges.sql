@@ -14,7 +14,7 @@ with
             master_record_id,
             '{{ object_name }}' as object_type,
             system_modstamp as merged_at
-        from {{ ref('base_salesforce__' ~ object_name) }}
+        from {{ ref('revenue_funnel', 'base_salesforce__' ~ object_name) }}
         where exclusion_reason = 'merged'
 
     ),

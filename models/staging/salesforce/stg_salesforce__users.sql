@@ -1,6 +1,6 @@
 with source as (
 
-    select * from {{ ref('base_salesforce__user') }}
+    select * from {{ ref('revenue_funnel', 'base_salesforce__user') }}
     where exclusion_reason is null
 
 ),
