@@ -40,14 +40,24 @@ READINESS_STATES = (
 )
 
 
+# The two conversion views of the controllability marts, cohort first: its factors are rates, the
+# period view's are flows whose shares also carry the lags between stages.
+VIEWS = (
+    ("cohort", ("Cohort view (rates)", "コホートビュー（率）")),
+    ("period", ("Period view (flows)", "期間ビュー（フロー）")),
+)
+
+
 def controllability_panel(ctx: Context) -> Panel:
     labels = ctx.labels
+    # the latest window of each view: the cohort view's ends earlier, at the last mature cohort
     rows = ctx.warehouse.rows(
         """
         select *
-        from {fct_kpi_controllability}
+        from {fct_kpi_controllability} as shares
         where window_end_period_start_date = (
-            select max(window_end_period_start_date) from {fct_kpi_controllability}
+            select max(latest.window_end_period_start_date) from {fct_kpi_controllability} as latest
+            where latest.conversion_view = shares.conversion_view
         )
         """
     )
@@ -57,36 +67,32 @@ def controllability_panel(ctx: Context) -> Panel:
             "fct_kpi_controllability has no rows.", "fct_kpi_controllability に行がありません。"
         )
         return panel
-    window_end = rows[0]["window_end_period_start_date"]
-    window_start = rows[0]["window_start_period_start_date"]
     departments = sorted({r["department"] for r in rows}, key=ctx.department_sort_key)
     stages = [s for s in KPI_ORDER if any(r["kpi_stage"] == s for r in rows)]
-    cell = {(r["department"], r["kpi_stage"]): r for r in rows}
-    figure = make_subplots(
-        rows=1,
-        cols=2,
-        horizontal_spacing=0.1,
-        subplot_titles=[
-            labels.text(("Structural: owned factors ÷ factors", "構造的：保有ファクター÷全ファクター")),
-            labels.text(
-                (
-                    "Empirical controllable share, window "
-                    f"{ctx.period(window_start)} – {ctx.period(window_end)}",
-                    f"実証的コントロール可能比率（{ctx.period(window_start)}〜{ctx.period(window_end)}）",
-                )
-            ),
-        ],
-    )
+    views = [(view, title) for view, title in VIEWS if any(r["conversion_view"] == view for r in rows)]
+    cells = {view: {(r["department"], r["kpi_stage"]): r for r in rows if r["conversion_view"] == view}
+             for view, _title in views}  # fmt: skip
+    titles = [labels.text(("Structural: owned factors ÷ factors", "構造的：保有ファクター÷全ファクター"))]
+    for view, title in views:
+        first = next(iter(cells[view].values()))
+        start = ctx.period(first["window_start_period_start_date"])
+        end = ctx.period(first["window_end_period_start_date"])
+        titles.append(labels.text(title) + f"<br>{start} – {end}")
+    figure = make_subplots(rows=1, cols=1 + len(views), horizontal_spacing=0.06, subplot_titles=titles)
     x_labels = [labels.stage(stage, "<br>") for stage in stages]
     y_labels = [labels.department(department, "<br>") for department in departments]
-    for col, column in ((1, "structural_controllability"), (2, "controllable_share")):
-        z, text, hover = _matrix_cells(cell, departments, stages, column)
+    structural = cells[views[0][0]]
+    z, text, hover = _matrix_cells(structural, departments, stages, "structural_controllability")
+    _add_matrix(figure, x_labels, y_labels, z, text, hover, 1)
+    for col, (view, _title) in enumerate(views, start=2):
+        z, text, hover = _matrix_cells(cells[view], departments, stages, "controllable_share")
         _add_matrix(figure, x_labels, y_labels, z, text, hover, col)
+    for col in range(2, 2 + len(views)):
+        figure.update_yaxes(showticklabels=False, row=1, col=col)
     figure.update_yaxes(autorange="reversed")
-    figure.update_yaxes(showticklabels=False, row=1, col=2)
     base_layout(
         figure,
-        height=400,
+        height=430,
         margin={"l": 130, "r": 30, "t": 70, "b": 60},
         coloraxis={
             "colorscale": "RdYlGn",
@@ -111,15 +117,24 @@ def _controllability_panel_header() -> Panel:
         caption=Text(
             "Each cell scores one department against one candidate KPI. Left, structural: the share of the "
             "KPI's factors the department owns (a KPI is leads × appointment rate × pipeline rate × win rate "
-            "× deal size up to its stage). Right, empirical: the share of the KPI's month-to-month variance "
-            "(log scale) that came from the department's own factors over the trailing window - 1.0 means "
-            "it moved its KPI by itself, near 0 means it inherited the swings from other teams. Values "
-            "below 0 or above 1 happen when a factor moved against the KPI. ★ marks the KPI the "
-            "department actually holds.",
+            "× deal size up to its stage). Then, empirical: the share of the KPI's variance (log scale) "
+            "over the trailing window that came from the department's own factors - 1.0 means it moved "
+            "its KPI by itself, near 0 means it inherited the swings - in two views. The cohort view "
+            "follows the leads created each month through the stages (true rates); the period view "
+            "counts each stage in the month it happened, so a swing upstream lands months later on a "
+            "downstream department's own factor, and lags and luck are credited to it as control. "
+            "±: jackknife standard error over the window's months; ? : the window cannot tell the share "
+            "from 0 or from 1. The hover splits a share into what counting noise alone gives at this "
+            "volume (chance) and the rest. Values below 0 or above 1 happen when a factor moved against "
+            "the KPI. ★ marks the KPI the department actually holds.",
             "各セルは、ある部門をある候補KPIで評価した値です。左（構造的）：KPIを構成するファクター"
             "（リード数×商談獲得率×案件化率×受注率×平均受注単価のうちそのステージまで）のうち部門が持つ割合。"
             "右（実証的）：直近ウィンドウにおけるKPIの変動（対数分散）のうち、部門自身のファクターに由来する割合。"
             "1.0は自部門で動かせたこと、0に近いほど他部門の振れを継承していることを示します。"
+            "コホートビューは各月に作成されたリードを後続ステージまで追跡した値（真の率）、期間ビューは各ステージを"
+            "発生月で数えた値で、上流の振れが数か月遅れて下流部門のファクターに現れるため、ラグや偶然が"
+            "下流部門のコントロールとして計上されます。±はジャックナイフ標準誤差、?は0または1と区別できない"
+            "ことを示します。ホバーでは比率を偶然（件数のばらつきだけで生じる分）と系統的な部分に分けて表示します。"
             "ファクターがKPIと逆に動くと0未満や1超になります。★は部門が実際に保持しているKPIです。",
         ),
         sources=["fct_kpi_controllability"],
@@ -138,20 +153,31 @@ def _matrix_cells(
             value = row[column] if row else None
             z_row.append(value)
             star = " ★" if row and row["is_assigned_kpi"] else ""
-            text_row.append(f"{fmt_share(value)}{star}")
-            hover_row.append(
-                ""
-                if row is None
-                else (
-                    f"owned factors {row['owned_factors_count']}/{row['kpi_factors_count']}, "
-                    f"inheritance depth {row['inheritance_depth']}<br>"
-                    f"periods used {row['periods_used_count']}, excluded {row['periods_excluded_count']}"
-                )
-            )
+            text_row.append(f"{fmt_share(value)}{_uncertainty(row, column)}{star}")
+            hover_row.append("" if row is None else _cell_hover(row))
         z.append(z_row)
         text.append(text_row)
         hover.append(hover_row)
     return z, text, hover
+
+
+def _uncertainty(row: dict | None, column: str) -> str:
+    """' ±SE' under an empirical share, '?' when the window cannot tell it from 0 or from 1."""
+    if row is None or column != "controllable_share" or not row["controllable_share_standard_error"]:
+        return ""  # no share, or one fixed by construction (leads' owner 1, a department owning none 0)
+    unsure = row["is_share_indistinguishable_from_zero"] or row["is_share_indistinguishable_from_one"]
+    return f"<br>±{row['controllable_share_standard_error']:.2f}{' ?' if unsure else ''}"
+
+
+def _cell_hover(row: dict) -> str:
+    chance = row["controllable_chance_share"]
+    return (
+        f"owned factors {row['owned_factors_count']}/{row['kpi_factors_count']}, "
+        f"inheritance depth {row['inheritance_depth']}<br>"
+        f"of the share: chance {fmt_share(chance)}, "
+        f"systematic {fmt_share(row['controllable_systematic_share'])}"
+        f"<br>periods used {row['periods_used_count']}, excluded {row['periods_excluded_count']}"
+    )
 
 
 def _add_matrix(
@@ -188,8 +214,9 @@ def factor_decomposition_panel(ctx: Context) -> Panel:
         """
         select *
         from {fct_kpi_controllability_factors}
-        where window_end_period_start_date = (
+        where conversion_view = 'cohort' and window_end_period_start_date = (
             select max(window_end_period_start_date) from {fct_kpi_controllability_factors}
+            where conversion_view = 'cohort'
         )
         order by factor_order
         """
@@ -209,7 +236,8 @@ def factor_decomposition_panel(ctx: Context) -> Panel:
     for _order, factor, owner in factors:
         by_stage = {r["kpi_stage"]: r for r in rows if r["factor"] == factor}
         x = [labels.stage(stage, "<br>") for stage in stages if stage in by_stage]
-        y = [by_stage[stage]["variance_share"] for stage in stages if stage in by_stage]
+        # the systematic part; the chance parts of all factors make one segment of their own
+        y = [_systematic(by_stage[stage]) for stage in stages if stage in by_stage]
         figure.add_trace(
             go.Bar(
                 x=x,
@@ -223,6 +251,20 @@ def factor_decomposition_panel(ctx: Context) -> Panel:
                 hovertemplate="%{x}: %{y:.1%}<extra>" + labels.factor(factor) + "</extra>",
             )
         )
+    chance = [sum(r["chance_share"] or 0 for r in rows if r["kpi_stage"] == stage) for stage in stages]
+    figure.add_trace(
+        go.Bar(
+            x=[labels.stage(stage, "<br>") for stage in stages],
+            y=chance,
+            name=labels.text(("Chance (counting noise at this volume)", "偶然（この件数での件数ばらつき）")),
+            marker={"color": NEUTRAL, "pattern": {"shape": "/"}},
+            text=[fmt_pct(value) for value in chance],
+            textposition="inside",
+            insidetextanchor="middle",
+            textfont={"size": 11},
+            hovertemplate="%{x}: %{y:.1%}<extra>chance</extra>",
+        )
+    )
     figure.add_hline(y=1.0, line={"color": "#263238", "dash": "dash", "width": 1})
     figure.add_hline(y=0.0, line={"color": "#263238", "width": 1})
     base_layout(
@@ -230,7 +272,9 @@ def factor_decomposition_panel(ctx: Context) -> Panel:
         height=500,
         barmode="relative",
         title={
-            "text": labels.text(("Variance shares, window ending ", "分散シェア（ウィンドウ終了 "))
+            "text": labels.text(
+                ("Variance shares, cohort view, window ending ", "分散シェア（コホート、ウィンドウ終了 ")
+            )
             + ctx.period(window_end)
             + ("" if labels.lang == "en" else "）"),
             "x": 0,
@@ -246,18 +290,27 @@ def factor_decomposition_panel(ctx: Context) -> Panel:
     return panel
 
 
+def _systematic(row: dict) -> float:
+    """The part of a factor's share beyond chance (all of it where chance is not estimated)."""
+    return row["variance_share"] - (row["chance_share"] or 0)
+
+
 def _factor_decomposition_panel_header() -> Panel:
     return Panel(
         key="factors",
         title=Text("What drives each KPI's variance", "各KPIの変動要因（ファクター分解）"),
         caption=Text(
-            "One bar per KPI: its variance over the trailing window (log scale) split into the factors it "
-            "is made of, Cov(log factor, log KPI) ÷ Var(log KPI). The segments of a bar add up to exactly "
-            "100%; a segment below zero is a factor that moved against the KPI. Colours follow the "
-            "department owning the factor (blue Marketing, orange Inside Sales, greens Field Sales): a "
-            "KPI whose bar is mostly another department's colour is inherited, not controlled.",
+            "One bar per KPI, cohort view: its variance over the trailing window (log scale) split into the "
+            "factors it is made of, Cov(log factor, log KPI) ÷ Var(log KPI), each factor's segment its "
+            "systematic part, and one hatched segment for chance: the variance counting noise alone gives "
+            "at this volume (1/N per count; the deal size's own noise is not estimated). The segments of a "
+            "bar add up to exactly 100%; a segment below zero is a factor that moved against the KPI, and "
+            "a chance segment above 100% means the window's swings are no larger than luck. Colours "
+            "follow the department owning the factor (blue Marketing, orange Inside Sales, greens Field "
+            "Sales): a KPI whose bar is mostly another department's colour is inherited, not controlled.",
             "KPIごとに1本の棒：直近ウィンドウにおけるKPIの対数分散を構成ファクターに分解したもの"
-            "（Cov(log ファクター, log KPI) ÷ Var(log KPI)）。各棒の合計はちょうど100%で、0未満の部分は"
+            "（Cov(log ファクター, log KPI) ÷ Var(log KPI)、コホートビュー）。各ファクターは系統的な部分、"
+            "斜線の区分は偶然（この件数で件数のばらつきだけが生む分散）です。各棒の合計はちょうど100%で、0未満の部分は"
             "KPIと逆方向に動いたファクターです。色はファクターを持つ部門（青＝マーケティング、"
             "橙＝インサイドセールス、緑系＝フィールドセールス）。他部門の色が大半を占めるKPIは、"
             "自部門でコントロールできず継承している変動です。",

@@ -60,11 +60,11 @@ def _rows(database: Path, sql: str) -> list[tuple]:
 def test_the_factor_logs_add_up_to_the_kpi_with_the_new_link(handled_chain: Path) -> None:
     chains = _rows(
         handled_chain,
-        "select period_start_date, string_agg(factor, ',' order by factor_order), sum(log_factor),"
+        "select conversion_view, string_agg(factor, ',' order by factor_order), sum(log_factor),"
         " max(log_kpi) from fct_kpi_factor_periods"
-        " where kpi_stage = 'appointment' and is_usable_period group by period_start_date",
+        " where kpi_stage = 'appointment' and is_usable_period group by conversion_view, period_start_date",
     )
-    assert len(chains) >= 12
+    assert len(chains) >= 12 and {view for view, *_ in chains} == {"cohort", "period"}
     for _, factors, log_sum, log_kpi in chains:
         assert factors == "lead_volume,handled_coverage,appointment_rate"
         assert math.isclose(log_sum, log_kpi, rel_tol=0, abs_tol=1e-9)
@@ -79,12 +79,14 @@ def test_inside_sales_owns_two_of_the_three_appointment_factors(handled_chain: P
     assert rows == [(3, 2, pytest.approx(2 / 3))]
     shares = _rows(
         handled_chain,
-        "select window_end_period_start_date, kpi_stage, sum(variance_share), count(*)"
+        "select conversion_view || ' ' || window_end_period_start_date, kpi_stage,"
+        " sum(variance_share), count(*)"
         " from fct_kpi_controllability_factors where variance_share is not null"
-        " group by window_end_period_start_date, kpi_stage",
+        " group by conversion_view, window_end_period_start_date, kpi_stage",
     )
     assert shares and all(math.isclose(total, 1.0, abs_tol=1e-9) for _, _, total, _ in shares)
     assert {count for _, stage, _, count in shares if stage == "appointment"} == {3}
+    assert {window.split()[0] for window, *_ in shares} == {"cohort", "period"}
 
 
 def test_gap_parts_and_the_reverse_funnel_walk_the_new_link(handled_chain: Path) -> None:

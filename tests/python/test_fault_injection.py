@@ -1696,11 +1696,12 @@ def test_zero_count_period(pool: CasePool) -> None:
     assert (leads, lead_factor) == (0, 0.0)
     assert appointment_factor is None and handled_rate is None
     assert handled + appointments > 0  # earlier leads still moved on in that month
-    # the period drops out of every controllability window that holds it
+    # the period drops out of every controllability window that holds it (the period view: in the
+    # cohort view a month without leads has no cohort at all)
     query = (
         "select window_end_period_start_date, kpi_stage, factor, periods_excluded_count "
         "from fct_kpi_controllability_factors "
-        f"where window_start_period_start_date <= date '{ZERO_MONTH}' "
+        f"where conversion_view = 'period' and window_start_period_start_date <= date '{ZERO_MONTH}' "
         f"and window_end_period_start_date >= date '{ZERO_MONTH}' order by 1, 2, 3"
     )
     after, before = case.warehouse.query(query), base.query(query)

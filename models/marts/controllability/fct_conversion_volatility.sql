@@ -17,6 +17,8 @@ with
 chain as (
 
     select * from {{ ref('revenue_funnel', 'fct_kpi_factor_periods') }}
+    -- the period view: the actuals as counted in each period (the cohort view is for the shares)
+    where conversion_view = 'period'
 
 ),
 

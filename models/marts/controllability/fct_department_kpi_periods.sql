@@ -9,6 +9,8 @@ with
 stage_periods as (
 
     select * from {{ ref('revenue_funnel', 'fct_kpi_stage_periods') }}
+    -- the period view: the actuals as counted in each period (the cohort view is for the shares)
+    where conversion_view = 'period'
 
 ),
 

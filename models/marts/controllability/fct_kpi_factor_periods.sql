@@ -1,12 +1,24 @@
 {#
-    The KPI chain in logs, one row per complete period, candidate KPI and
-    factor entering it: for KPI k (lead, appointment, pipeline, won,
-    won_amount) the factors f_0 .. f_k of seed funnel_factors, with
-    log f_i = ln(numerator count) - ln(denominator count) and log N_k.
-    A period is usable for KPI k only when every count in its chain is
-    positive; otherwise the logs are null and is_usable_period says why the
+    The KPI chain in logs, one row per conversion view (period | cohort),
+    complete period, candidate KPI and factor entering it: for KPI k (lead,
+    appointment, pipeline, won, won_amount) the factors f_0 .. f_k of seed
+    funnel_factors, with log f_i = ln(numerator count) - ln(denominator count)
+    and log N_k. A period is usable for KPI k only when every count in its chain
+    is positive; otherwise the logs are null and is_usable_period says why the
     period drops out. By construction sum_i log f_i = log N_k in usable periods.
+    chance_variance is the variance counting noise alone gives log f_i in the
+    period: 1/N for a count, so 1/N_0 for the lead volume and
+    1/N_num - 1/N_den for a factor between two counts (they telescope to 1/N_k);
+    null for a factor whose numerator is an amount (the deal size).
+    is_warmup_period marks the first periods of the data, which no
+    controllability window uses.
 #}
+{%- set warmup_days = validated_var(
+    'controllability_warmup_days' if var('controllability_warmup_days', none) is not none
+    else 'cohort_conversion_window_days',
+    type='integer'
+) -%}
+
 with
 
 stage_periods as (
@@ -22,23 +34,44 @@ factors as (
 
 ),
 
+count_stages as (
+
+    -- the stages are person counts; anything else in the chain (won_amount) is an amount
+    select funnel_stage from {{ config_table('funnel_stages') }}
+
+),
+
 stage_values as (
 
     select
-        period_start_date,
-        -- complete periods numbered without gaps: the trailing windows count on it
-        dense_rank() over (order by period_start_date) as period_index,
-        kpi_stage as funnel_stage,
-        kpi_value as stage_value
+        stage_periods.conversion_view,
+        stage_periods.period_start_date,
+        -- complete periods numbered without gaps within a view: the trailing windows count on it
+        dense_rank() over (
+            partition by stage_periods.conversion_view order by stage_periods.period_start_date
+        ) as period_index,
+        stage_periods.period_start_date < {{ dbt.dateadd(
+            'day', warmup_days,
+            'min(stage_periods.period_start_date) over (partition by stage_periods.conversion_view)'
+        ) }} as is_warmup_period,
+        stage_periods.kpi_stage as funnel_stage,
+        stage_periods.kpi_value as stage_value,
+        case
+            when count_stages.funnel_stage is not null then {{ safe_divide('1', 'stage_periods.kpi_value') }}
+        end as count_chance_variance
     from stage_periods
+    left join count_stages
+        on stage_periods.kpi_stage = count_stages.funnel_stage
 
 ),
 
 factor_values as (
 
     select
+        numerators.conversion_view,
         numerators.period_start_date,
         numerators.period_index,
+        numerators.is_warmup_period,
         factors.factor,
         factors.factor_order,
         factors.owner_department,
@@ -48,12 +81,16 @@ factor_values as (
         end as factor_value,
         {{ safe_ln('numerators.stage_value') }}
         - case when factors.denominator_stage is null then 0 else {{ safe_ln('denominators.stage_value') }} end
-            as log_factor
+            as log_factor,
+        numerators.count_chance_variance
+        - case when factors.denominator_stage is null then 0 else denominators.count_chance_variance end
+            as chance_variance
     from factors
     inner join stage_values as numerators
         on factors.numerator_stage = numerators.funnel_stage
     left join stage_values as denominators
         on factors.denominator_stage = denominators.funnel_stage
+            and numerators.conversion_view = denominators.conversion_view
             and numerators.period_index = denominators.period_index
 
 ),
@@ -61,8 +98,10 @@ factor_values as (
 kpi_chains as (
 
     select
+        factor_values.conversion_view,
         factor_values.period_start_date,
         factor_values.period_index,
+        factor_values.is_warmup_period,
         kpis.kpi_stage,
         kpis.factor_order as kpi_order,
         factor_values.factor,
@@ -70,6 +109,7 @@ kpi_chains as (
         factor_values.owner_department,
         factor_values.factor_value,
         factor_values.log_factor,
+        factor_values.chance_variance,
         kpi_values.stage_value as kpi_value,
         {{ safe_ln('kpi_values.stage_value') }} as log_kpi
     from factors as kpis
@@ -77,6 +117,7 @@ kpi_chains as (
         on kpis.factor_order >= factor_values.factor_order
     inner join stage_values as kpi_values
         on kpis.kpi_stage = kpi_values.funnel_stage
+            and factor_values.conversion_view = kpi_values.conversion_view
             and factor_values.period_index = kpi_values.period_index
 
 ),
@@ -85,7 +126,9 @@ final as (
 
     select
         *,
-        count(log_factor) over (partition by period_index, kpi_stage) = kpi_order + 1 as is_usable_period
+        count(log_factor) over (
+            partition by conversion_view, period_index, kpi_stage
+        ) = kpi_order + 1 as is_usable_period
     from kpi_chains
 
 )

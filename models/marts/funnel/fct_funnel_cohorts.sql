@@ -38,7 +38,12 @@ persons as (
         {%- for stage in later_stages %}
             max(case when funnel_stage = '{{ stage }}' then reached_at end) as {{ stage }}_at,
         {%- endfor %}
-        max(case when funnel_stage = 'won' then won_amount end) as won_amount
+        max(case when funnel_stage = 'won' then won_amount end) as won_amount,
+        max(case
+            when funnel_stage = 'won'
+                and reached_at < {{ dbt.dateadd('day', window_days, 'lead_created_at') }}
+                then won_amount
+        end) as won_amount_within_window
     from stage_events
     group by person_id
 
@@ -76,7 +81,8 @@ cohorts as (
                     then 1
             end) as reached_{{ stage }}_within_window_count,
         {%- endfor %}
-        coalesce(sum(breakdown_persons.won_amount), 0) as won_amount
+        coalesce(sum(breakdown_persons.won_amount), 0) as won_amount,
+        coalesce(sum(breakdown_persons.won_amount_within_window), 0) as won_amount_within_window
     from breakdown_persons
     cross join as_of
     group by
@@ -104,6 +110,7 @@ final as (
                 as cohort_{{ stage }}_within_window_rate,
         {%- endfor %}
         cohorts.won_amount,
+        cohorts.won_amount_within_window,
         cohorts.matured_leads_count,
         {{ safe_divide('cohorts.matured_leads_count', 'cohorts.leads_count') }} as cohort_maturity_rate,
         cohorts.matured_leads_count = cohorts.leads_count as is_mature,
