@@ -1505,7 +1505,7 @@ def test_unmapped_stage_name(pool: CasePool) -> None:
     run = case.run
     assert run.returncode == 0, run.output[-4000:]
     assert run.with_status("warn") == {
-        "relationships_stg_salesforce__opportunity_history_stage_name__stage_name__ref_opportunity_stage_mapping_"
+        "in_config_table_stg_salesforce__opportunity_history_stage_name__opportunity_stage_mapping__stage_name"
     }
     assert run.with_status("fail", "error") == set()
     assert exclusion_delta(case.warehouse, base) == {("opportunity_stage_visit", "unmapped_stage_name"): 1}
