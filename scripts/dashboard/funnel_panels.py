@@ -22,6 +22,7 @@ from .style import (
     base_layout,
     fmt_count,
     fmt_pct,
+    fmt_share,
     fmt_value,
 )
 
@@ -100,7 +101,7 @@ def funnel_panel(ctx: Context) -> Panel:
         horizontal_spacing=0.08,
         subplot_titles=[
             labels.text(("Stage counts, ", "ステージ件数 ")) + ctx.period(latest["period_start_date"]),
-            labels.text(("Period factors (period view)", "期間ファクター（期間ビュー）")),
+            labels.text(("Period factors: flow ratios, not rates", "期間ファクター：フロー比（率ではない）")),
             labels.text(
                 (
                     f"Cohort conversion within {window_days} days",
@@ -112,7 +113,8 @@ def funnel_panel(ctx: Context) -> Panel:
     _add_stage_counts(figure, labels, latest)
     _add_period_factors(figure, labels, complete)
     _add_cohort_conversion(figure, labels, cohorts)
-    figure.update_yaxes(tickformat=".0%", rangemode="tozero", row=1, col=2)
+    # flows of one period, from different leads: a ratio that can exceed 1, never a percentage
+    figure.update_yaxes(tickformat=".2f", rangemode="tozero", row=1, col=2)
     figure.update_yaxes(tickformat=".0%", rangemode="tozero", row=1, col=3)
     figure.update_xaxes(visible=False, row=1, col=1)
     base_layout(figure, height=470, margin={"l": 120, "r": 20, "t": 90, "b": 40})
@@ -131,12 +133,15 @@ def _funnel_panel_header() -> Panel:
             "Left: how many persons reached each stage in the latest complete period. Middle: the period "
             "factors - each stage divided by the stage before it, counted in the period it was reached "
             "(f₁ = appointments ÷ leads, f₂ = pipeline ÷ appointments, f₃ = won ÷ pipeline; their product "
-            "with the leads is the stage count). Right: the cohort view - of the leads created in a period, "
+            "with the leads is the stage count). The stages of one period come from different leads, so "
+            "a factor is a ratio of flows, not a conversion rate: it can exceed 1. Right: the cohort "
+            "view - of the leads created in a period, "
             "the share that reached each stage within the conversion window. Dashed, hollow points are "
             "cohorts that have not had the whole window yet: they will still rise.",
             "左：直近の確定期間に各ステージへ到達した人数。中央：期間ファクター（各ステージ÷直前ステージ、"
             "到達した期間で計上。f₁＝商談アポイント÷リード、f₂＝案件化÷商談アポイント、f₃＝成約÷案件化。"
-            "リード数との積がステージ件数）。右：コホートビュー（その期間に作成されたリードのうち、"
+            "リード数との積がステージ件数）。同じ期間の各ステージは異なるリードから来るため、ファクターは"
+            "転換率ではなくフローの比で、1を超えることもあります。右：コホートビュー（その期間に作成されたリードのうち、"
             "コンバージョン期間内に各ステージへ到達した割合）。破線・白抜きの点は期間がまだ経過していない"
             "未成熟コホートで、今後まだ上がります。",
         ),
@@ -155,7 +160,7 @@ def _add_stage_counts(figure: go.Figure, labels, latest: dict) -> None:
             "pipeline": ("pipeline_factor", "f₂", "f₂"),
             "won": ("won_factor", "f₃", "f₃"),
         }.get(stage)
-        suffix = f" · {labels.text(ratio[1:])} {fmt_pct(latest[ratio[0]])}" if ratio else ""
+        suffix = f" · {labels.text(ratio[1:])} {fmt_share(latest[ratio[0]])}" if ratio else ""
         stage_text.append(f"{fmt_count(value)}{suffix}")
     figure.add_trace(
         go.Funnel(
@@ -187,7 +192,7 @@ def _add_period_factors(figure: go.Figure, labels, complete: list[dict]) -> None
                 legendgroup=stage,
                 line={"color": STAGE_COLORS[stage], "width": 2},
                 marker={"size": 5},
-                hovertemplate=f"{symbol} %{{x|%Y-%m}}: %{{y:.1%}}<extra>{labels.stage(stage)}</extra>",
+                hovertemplate=f"{symbol} %{{x|%Y-%m}}: %{{y:.2f}}<extra>{labels.stage(stage)}</extra>",
             ),
             row=1,
             col=2,
