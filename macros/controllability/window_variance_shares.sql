@@ -14,9 +14,16 @@
       chance_variance / var(y), the share counting noise alone would give;
     - share_standard_error: a leave-one-period-out jackknife of the share,
       sqrt((n - 1) / n * sum_t (share_(-t) - mean)^2), each share_(-t) from the
-      window's sums without period t.
+      window's sums without period t;
+    - is_share_indistinguishable_from_zero / _one: the share within z standard
+      errors of 0 / of 1.
+    A share fixed by construction (1 for a KPI that is one factor, 0 for a
+    department owning none) comes out of floating point a few 1e-16 off, with a
+    standard error of the same size: below 1e-12 the error is 0, and the flags
+    allow that much, so they do not flip with the order the engine adds in.
 #}
-{% macro window_variance_shares(periods, keys, min_periods) %}
+{% macro window_variance_shares(periods, keys, min_periods, z) %}
+{%- set float_noise = '1e-12' %}
 {%- set key_list = keys | join(', ') %}
 
 window_sums as (
@@ -74,18 +81,15 @@ jackknife as (
 
 ),
 
-window_shares as (
+jackknife_errors as (
 
     select
         window_sums.*,
+        jackknife.jackknife_count,
         case
             when window_sums.periods_used_count >= {{ min_periods }} and window_sums.y_variance > 0
                 then {{ safe_divide('window_sums.xy_covariance', 'window_sums.y_variance') }}
         end as variance_share,
-        case
-            when window_sums.periods_used_count >= {{ min_periods }} and window_sums.y_variance > 0
-                then {{ safe_divide('window_sums.chance_variance', 'window_sums.y_variance') }}
-        end as chance_share,
         case
             when window_sums.periods_used_count >= {{ min_periods }} and window_sums.y_variance > 0
                 and jackknife.jackknife_count = window_sums.periods_used_count
@@ -95,10 +99,30 @@ window_shares as (
                         - jackknife.share_sum * jackknife.share_sum / jackknife.jackknife_count),
                     0
                 ))
-        end as share_standard_error
+        end as raw_standard_error
     from window_sums
     left join jackknife
         on {% for key in keys %}window_sums.{{ key }} = jackknife.{{ key }}{% if not loop.last %} and {% endif %}{% endfor %}
+
+),
+
+window_shares as (
+
+    select
+        jackknife_errors.*,
+        case
+            when jackknife_errors.variance_share is not null
+                then {{ safe_divide('jackknife_errors.chance_variance', 'jackknife_errors.y_variance') }}
+        end as chance_share,
+        case
+            when jackknife_errors.raw_standard_error < {{ float_noise }} then 0
+            else jackknife_errors.raw_standard_error
+        end as share_standard_error,
+        abs(jackknife_errors.variance_share)
+        <= {{ z }} * jackknife_errors.raw_standard_error + {{ float_noise }} as is_share_indistinguishable_from_zero,
+        abs(1 - jackknife_errors.variance_share)
+        <= {{ z }} * jackknife_errors.raw_standard_error + {{ float_noise }} as is_share_indistinguishable_from_one
+    from jackknife_errors
 
 )
 {% endmacro %}

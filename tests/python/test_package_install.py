@@ -116,7 +116,7 @@ def assert_host_models_untouched(host_database: Path) -> None:
 def test_the_fixture_holds_the_readme_block_word_for_word() -> None:
     block = readme_block("yaml", "vars:")
     assert block in (HOST_FIXTURE / "dbt_project.yml").read_text()
-    assert readme_commands() == ["dbt deps", "dbt build"]
+    assert readme_commands() == ["dbt deps", "dbt build --exclude-resource-type unit_test"]
 
 
 @pytest.fixture(scope="module")
@@ -192,9 +192,7 @@ def test_dbt_110_installs_the_package_and_refuses_a_misread_test(
     # Without the host models of the same names, dbt 1.10 builds the same marts.
     for name in HOST_MODELS_NAMED_LIKE_THE_PACKAGE:
         next(host.rglob(f"{name}.sql")).unlink()
-    # dbt 1.10's partial parsing keeps the removed models' test dependencies: parse afresh. And
-    # dbt 1.10 renders a package's unit tests without the package's macros (validated_var is
-    # undefined), so they are left to dbt 1.11 and to the standalone build, as the job does.
+    # dbt 1.10's partial parsing keeps the removed models' test dependencies: parse afresh
     built = run_commands(host, ["dbt build --no-partial-parse --exclude-resource-type unit_test"], dbt)
     assert built.returncode == 0, built.stdout[-6000:]
     assert_marts_equal_standalone(demo_warehouse, tmp_path / "host.duckdb")

@@ -126,7 +126,8 @@ kpi_chance as (
 {{ window_variance_shares(
     'department_periods',
     ['department', 'conversion_view', 'window_end_period_start_date', 'kpi_stage'],
-    min_periods
+    min_periods,
+    z
 ) }},
 
 assigned as (
@@ -162,10 +163,8 @@ final as (
         window_shares.chance_share as controllable_chance_share,
         window_shares.variance_share - window_shares.chance_share as controllable_systematic_share,
         window_shares.share_standard_error as controllable_share_standard_error,
-        abs(window_shares.variance_share) <= {{ z }} * window_shares.share_standard_error
-            as is_share_indistinguishable_from_zero,
-        abs(1 - window_shares.variance_share) <= {{ z }} * window_shares.share_standard_error
-            as is_share_indistinguishable_from_one,
+        window_shares.is_share_indistinguishable_from_zero,
+        window_shares.is_share_indistinguishable_from_one,
         case
             when window_shares.variance_share is not null
                 then {{ safe_divide('kpi_chance.kpi_chance_variance', 'window_shares.y_variance') }}

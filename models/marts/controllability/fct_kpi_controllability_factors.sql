@@ -38,7 +38,8 @@ window_periods as (
 {{ window_variance_shares(
     'window_periods',
     ['conversion_view', 'window_end_period_start_date', 'kpi_stage', 'factor', 'factor_order', 'owner_department'],
-    min_periods
+    min_periods,
+    z
 ) }},
 
 final as (
@@ -62,8 +63,8 @@ final as (
         chance_share,
         variance_share - chance_share as systematic_share,
         share_standard_error,
-        abs(variance_share) <= {{ z }} * share_standard_error as is_share_indistinguishable_from_zero,
-        abs(1 - variance_share) <= {{ z }} * share_standard_error as is_share_indistinguishable_from_one
+        is_share_indistinguishable_from_zero,
+        is_share_indistinguishable_from_one
     from window_shares
 
 )
