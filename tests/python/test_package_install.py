@@ -24,7 +24,7 @@ from pathlib import Path
 import pytest
 from compare_marts import compare
 from conftest import DEMO_WAREHOUSE_LEADS
-from dbt_runner import PROJECT_DIR, query
+from dbt_runner import GENERATE_DEMO_DATA, PROJECT_DIR, query
 
 HOST_FIXTURE = PROJECT_DIR / "examples" / "host_project"
 README_SECTION = "## Install into your dbt project"
@@ -58,7 +58,7 @@ def make_host(work: Path) -> Path:
         f"      type: duckdb\n      path: {database}\n      threads: 2\n"
     )
     generate = subprocess.run(
-        [sys.executable, str(PROJECT_DIR / "scripts" / "generate_demo_data.py"), "--quiet",
+        [sys.executable, str(GENERATE_DEMO_DATA), "--quiet",
          "--leads", str(DEMO_WAREHOUSE_LEADS), "--duckdb", str(database)],
         capture_output=True, text=True, check=False,
     )  # fmt: skip
