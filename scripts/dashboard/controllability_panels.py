@@ -29,9 +29,17 @@ from .style import (
     fmt_value,
 )
 
-RATE_ORDER = ("handled_rate", "appointment_rate", "pipeline_rate", "win_rate", "deal_size")
-# Field Sales owns three rates of one colour family: the dash tells them apart.
-RATE_DASH = {"handled_rate": "dot", "deal_size": "dash"}
+# handled_coverage when the chain holds handled (the demo), handled_rate when it is a side rate
+RATE_ORDER = (
+    "handled_coverage",
+    "handled_rate",
+    "appointment_rate",
+    "pipeline_rate",
+    "win_rate",
+    "deal_size",
+)
+# Inside Sales and Field Sales own rates of one colour family: the dash tells them apart.
+RATE_DASH = {"handled_coverage": "dot", "handled_rate": "dot", "deal_size": "dash"}
 READINESS_STATES = (
     ("beyond", ("Beyond readiness", "無理なKPI設定"), BAD),
     ("ready", ("Ready for the next stage", "次ステージへの準備完了"), GOOD),
@@ -210,38 +218,71 @@ def _add_matrix(
 
 def factor_decomposition_panel(ctx: Context) -> Panel:
     labels = ctx.labels
+    # the latest window of each view: the cohort view's ends earlier, at the last mature cohort
     rows = ctx.warehouse.rows(
         """
-        select *
-        from {fct_kpi_controllability_factors}
-        where conversion_view = 'cohort' and window_end_period_start_date = (
-            select max(window_end_period_start_date) from {fct_kpi_controllability_factors}
-            where conversion_view = 'cohort'
+        select shares.*
+        from {fct_kpi_controllability_factors} as shares
+        where shares.variance_share is not null and shares.window_end_period_start_date = (
+            select max(latest.window_end_period_start_date) from {fct_kpi_controllability_factors} as latest
+            where latest.conversion_view = shares.conversion_view and latest.variance_share is not null
         )
-        order by factor_order
+        order by shares.factor_order
         """
     )
     panel = _factor_decomposition_panel_header()
-    rows = [r for r in rows if r["variance_share"] is not None]
-    if not rows:
+    views = [(view, title) for view, title in VIEWS if any(r["conversion_view"] == view for r in rows)]
+    if not views:
         panel.notice = Text(
             "No window has enough usable periods for a decomposition yet.",
             "分解に必要な期間数を満たすウィンドウがまだありません。",
         )
         return panel
-    window_end = rows[0]["window_end_period_start_date"]
-    stages = [s for s in KPI_ORDER if any(r["kpi_stage"] == s for r in rows)]
     figure = go.Figure()
+    buttons = []
+    for view, view_title in views:
+        view_rows = [r for r in rows if r["conversion_view"] == view]
+        first = len(figure.data)
+        _add_factor_bars(figure, labels, view_rows, visible=view == views[0][0])
+        title = (
+            labels.text(("Variance shares, ", "分散シェア（"))
+            + labels.text(view_title)
+            + labels.text((", window ending ", "、ウィンドウ終了 "))
+            + ctx.period(view_rows[0]["window_end_period_start_date"])
+            + ("" if labels.lang == "en" else "）")
+        )
+        buttons.append((labels.text(view_title), range(first, len(figure.data)), title))
+    figure.add_hline(y=1.0, line={"color": "#263238", "dash": "dash", "width": 1})
+    figure.add_hline(y=0.0, line={"color": "#263238", "width": 1})
+    base_layout(
+        figure,
+        height=520,
+        barmode="relative",
+        title={"text": buttons[0][2], "x": 0, "font": {"size": 14}},
+        margin={"l": 70, "r": 30, "t": 150, "b": 60},
+        legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "xanchor": "left", "x": 0},
+        updatemenus=[_view_menu(buttons, len(figure.data))],
+    )
+    figure.update_yaxes(
+        tickformat=".0%", title_text=labels.text(("share of Var(log KPI)", "Var(log KPI)に占める割合"))
+    )
+    panel.figure = figure
+    return panel
+
+
+def _add_factor_bars(figure: go.Figure, labels, rows: list[dict], visible: bool) -> None:
+    """One view's stacked bars: each factor's systematic part, then one hatched segment for chance."""
+    stages = [s for s in KPI_ORDER if any(r["kpi_stage"] == s for r in rows)]
     factors = sorted({(r["factor_order"], r["factor"], r["owner_department"]) for r in rows})
     for _order, factor, owner in factors:
         by_stage = {r["kpi_stage"]: r for r in rows if r["factor"] == factor}
         x = [labels.stage(stage, "<br>") for stage in stages if stage in by_stage]
-        # the systematic part; the chance parts of all factors make one segment of their own
         y = [_systematic(by_stage[stage]) for stage in stages if stage in by_stage]
         figure.add_trace(
             go.Bar(
                 x=x,
                 y=y,
+                visible=visible,
                 name=f"{labels.factor(factor)} · {labels.department_short(owner)}",
                 marker={"color": FACTOR_COLORS.get(factor, DEPARTMENT_COLORS.get(owner, NEUTRAL))},
                 text=[fmt_pct(value) for value in y],
@@ -256,6 +297,7 @@ def factor_decomposition_panel(ctx: Context) -> Panel:
         go.Bar(
             x=[labels.stage(stage, "<br>") for stage in stages],
             y=chance,
+            visible=visible,
             name=labels.text(("Chance (counting noise at this volume)", "偶然（この件数での件数ばらつき）")),
             marker={"color": NEUTRAL, "pattern": {"shape": "/"}},
             text=[fmt_pct(value) for value in chance],
@@ -265,29 +307,29 @@ def factor_decomposition_panel(ctx: Context) -> Panel:
             hovertemplate="%{x}: %{y:.1%}<extra>chance</extra>",
         )
     )
-    figure.add_hline(y=1.0, line={"color": "#263238", "dash": "dash", "width": 1})
-    figure.add_hline(y=0.0, line={"color": "#263238", "width": 1})
-    base_layout(
-        figure,
-        height=500,
-        barmode="relative",
-        title={
-            "text": labels.text(
-                ("Variance shares, cohort view, window ending ", "分散シェア（コホート、ウィンドウ終了 ")
-            )
-            + ctx.period(window_end)
-            + ("" if labels.lang == "en" else "）"),
-            "x": 0,
-            "font": {"size": 14},
-        },
-        margin={"l": 70, "r": 30, "t": 130, "b": 60},
-        legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "xanchor": "left", "x": 0},
-    )
-    figure.update_yaxes(
-        tickformat=".0%", title_text=labels.text(("share of Var(log KPI)", "Var(log KPI)に占める割合"))
-    )
-    panel.figure = figure
-    return panel
+
+
+def _view_menu(buttons: list[tuple[str, range, str]], trace_count: int) -> dict:
+    """Buttons that show one conversion view's traces and title at a time."""
+    return {
+        "type": "buttons",
+        "direction": "right",
+        "buttons": [
+            {
+                "label": label,
+                "method": "update",
+                "args": [{"visible": [i in traces for i in range(trace_count)]}, {"title.text": title}],
+            }
+            for label, traces, title in buttons
+        ],
+        "x": 0.0,
+        "xanchor": "left",
+        "y": 1.0,
+        "yanchor": "bottom",
+        "pad": {"b": 100},
+        "showactive": True,
+        "bgcolor": "white",
+    }
 
 
 def _systematic(row: dict) -> float:
@@ -300,7 +342,9 @@ def _factor_decomposition_panel_header() -> Panel:
         key="factors",
         title=Text("What drives each KPI's variance", "各KPIの変動要因（ファクター分解）"),
         caption=Text(
-            "One bar per KPI, cohort view: its variance over the trailing window (log scale) split into the "
+            "One bar per KPI, in the view the buttons pick (cohort: true rates of the same leads; period: "
+            "flows, whose shares also carry the lags between stages): its variance over the trailing "
+            "window (log scale) split into the "
             "factors it is made of, Cov(log factor, log KPI) ÷ Var(log KPI), each factor's segment its "
             "systematic part, and one hatched segment for chance: the variance counting noise alone gives "
             "at this volume (1/N per count; the deal size's own noise is not estimated). The segments of a "
@@ -309,7 +353,8 @@ def _factor_decomposition_panel_header() -> Panel:
             "follow the department owning the factor (blue Marketing, orange Inside Sales, greens Field "
             "Sales): a KPI whose bar is mostly another department's colour is inherited, not controlled.",
             "KPIごとに1本の棒：直近ウィンドウにおけるKPIの対数分散を構成ファクターに分解したもの"
-            "（Cov(log ファクター, log KPI) ÷ Var(log KPI)、コホートビュー）。各ファクターは系統的な部分、"
+            "（Cov(log ファクター, log KPI) ÷ Var(log KPI)、ボタンでコホートビュー／期間ビューを切替）。"
+            "各ファクターは系統的な部分、"
             "斜線の区分は偶然（この件数で件数のばらつきだけが生む分散）です。各棒の合計はちょうど100%で、0未満の部分は"
             "KPIと逆方向に動いたファクターです。色はファクターを持つ部門（青＝マーケティング、"
             "橙＝インサイドセールス、緑系＝フィールドセールス）。他部門の色が大半を占めるKPIは、"
@@ -325,9 +370,10 @@ def gap_attribution_panel(ctx: Context) -> Panel:
         """
         select *
         from {fct_kpi_gap_attribution}
-        where period_start_date = (
+        -- the period view: the month's counts against the month's targets
+        where conversion_view = 'period' and period_start_date = (
             select max(period_start_date) from {fct_kpi_gap_attribution}
-            where is_complete_period
+            where conversion_view = 'period' and is_complete_period
         )
         order by department, factor_order
         """
@@ -503,7 +549,8 @@ def _add_waterfall(figure: go.Figure, labels, parts: list[dict], row: int, col: 
 def volatility_panel(ctx: Context) -> Panel:
     labels = ctx.labels
     rates = ctx.warehouse.rows(
-        "select * from {fct_conversion_volatility} order by rate_name, period_start_date"
+        "select * from {fct_conversion_volatility} where conversion_view = 'period'"
+        " order by rate_name, period_start_date"
     )
     readiness = ctx.warehouse.rows("select * from {fct_kpi_readiness} order by department, period_start_date")
     panel = _volatility_panel_header()

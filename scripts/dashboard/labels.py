@@ -31,7 +31,8 @@ STAGES: dict[str, tuple[str, str]] = {
 
 FACTORS: dict[str, tuple[str, str]] = {
     "lead_volume": ("Lead acquisition", "リード集客力"),
-    "appointment_rate": ("Appointment acquisition", "商談獲得力"),
+    "handled_coverage": ("IS coverage", "IS対応率"),
+    "appointment_rate": ("Appointment conversion", "商談獲得力"),
     "pipeline_rate": ("Qualification into pipeline", "案件化率"),
     "win_rate": ("Selling power", "営業力"),
     "deal_size": ("Average deal size", "平均受注単価"),

@@ -35,6 +35,7 @@ STAGE_COLORS = {
 }
 FACTOR_COLORS = {
     "lead_volume": "#3b6fb6",
+    "handled_coverage": "#f4c27a",
     "appointment_rate": "#e08a1e",
     "pipeline_rate": "#7fc97f",
     "win_rate": "#2e8b57",

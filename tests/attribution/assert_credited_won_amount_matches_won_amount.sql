@@ -1,19 +1,30 @@
 -- Under every attribution model, the credited won amount of each period
--- (unattributed included) equals the won amount of the persons won in that
--- period, and the campaign, top-campaign and channel marts each add up to the
--- same total.
+-- (unattributed included) equals the won amount of the persons whose first
+-- win fell in that period (all their won deals: attribution credits a person's
+-- first win), and the campaign, top-campaign and channel marts each add up to
+-- the same total.
 {%- set grain = funnel_period_grain() %}
 
 with
 
+won_deals as (
+
+    select
+        person_id,
+        min(reached_at) over (partition by person_id) as first_won_at,
+        won_amount
+    from {{ ref('revenue_funnel', 'fct_funnel_stage_events') }}
+    where funnel_stage = 'won'
+
+),
+
 won_by_period as (
 
     select
-        cast({{ dbt.date_trunc(grain, 'reached_at') }} as date) as period_start_date,
+        cast({{ dbt.date_trunc(grain, 'first_won_at') }} as date) as period_start_date,
         sum(coalesce(won_amount, 0)) as won_amount
-    from {{ ref('revenue_funnel', 'fct_funnel_stage_events') }}
-    where funnel_stage = 'won'
-    group by cast({{ dbt.date_trunc(grain, 'reached_at') }} as date)
+    from won_deals
+    group by cast({{ dbt.date_trunc(grain, 'first_won_at') }} as date)
 
 ),
 

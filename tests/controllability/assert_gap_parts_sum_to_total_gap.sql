@@ -1,10 +1,11 @@
 -- log(N_k / plan_k) = sum_i log(f_i / p_i): the factor parts of every
--- department's gap add up to the total gap, in logs and in KPI units.
+-- department's gap add up to the total gap, in logs and in KPI units, in both views.
 with
 
 totals as (
 
     select
+        conversion_view,
         department,
         period_start_date,
         sum(log_gap_part) as log_part_total,
@@ -13,7 +14,7 @@ totals as (
         max(kpi_gap) as kpi_gap
     from {{ ref('revenue_funnel', 'fct_kpi_gap_attribution') }}
     where is_computable
-    group by department, period_start_date
+    group by conversion_view, department, period_start_date
 
 )
 

@@ -1,5 +1,6 @@
--- A person reaches each stage at most once, and the period counts of the
--- whole funnel add up to exactly the persons who reached each stage.
+-- A person reaches each stage at most once (won: one row per won deal, the
+-- first with reach_sequence 1), and the period counts of the whole funnel add
+-- up to exactly the persons who reached each stage (won: the won deals).
 with
 
 events as (
@@ -20,11 +21,13 @@ repeated as (
     select
         'repeated person-stage' as problem,
         funnel_stage,
-        count(*) as event_count,
+        count(case when reach_sequence = 1 then 1 end) as event_count,
         count(distinct person_id) as person_count
     from events
     group by funnel_stage
-    having count(*) != count(distinct person_id)
+    having
+        count(case when reach_sequence = 1 then 1 end) != count(distinct person_id)
+        or (funnel_stage != 'won' and count(*) != count(distinct person_id))
 
 ),
 
@@ -61,7 +64,7 @@ event_totals as (
 
     select
         funnel_stage,
-        count(distinct person_id) as reached
+        count(*) as reached
     from events
     group by funnel_stage
 

@@ -10,7 +10,7 @@ import os
 import shlex
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -100,9 +100,12 @@ def run_dbt_target(
     return DbtResult(completed.returncode, completed.stdout + completed.stderr)
 
 
-def generate_raw_duckdb(database: Path, leads: int, seed: int = 42, months: int | None = None) -> None:
-    """Demo raw data (scripts/generate_demo_data.py) into schema salesforce of a DuckDB file."""
-    subprocess.run(
+def generate_raw_duckdb(
+    database: Path, leads: int, seed: int = 42, months: int | None = None, extra_args: Sequence[str] = ()
+) -> None:
+    """Demo raw data (scripts/generate_demo_data.py) into schema salesforce of a DuckDB file;
+    extra_args go to the generator as they are (--scenario, --no-dirt, --end-date ...)."""
+    generate = subprocess.run(
         [
             sys.executable,
             str(GENERATE_DEMO_DATA),
@@ -114,11 +117,13 @@ def generate_raw_duckdb(database: Path, leads: int, seed: int = 42, months: int 
             "--duckdb",
             str(database),
             *(["--months", str(months)] if months else []),
+            *extra_args,
         ],
-        check=True,
+        check=False,
         capture_output=True,
         text=True,
     )
+    assert generate.returncode == 0, generate.stdout + generate.stderr
 
 
 def start_postgres(env: dict[str, str] | None = None) -> dict[str, str]:

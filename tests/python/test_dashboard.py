@@ -81,6 +81,39 @@ def test_every_panel_is_rendered(dashboard: tuple[Path, list[Panel]], demo_wareh
     assert "As of <b>20" in html, "the as-of date is missing from the header"
 
 
+def test_the_factor_bars_switch_between_the_two_views(
+    dashboard: tuple[Path, list[Panel]], demo_warehouse: Path
+) -> None:
+    """One button per conversion view; each shows exactly that view's bars, whose segments
+    (systematic parts and the chance segment) add up to the mart's shares of each KPI."""
+    figure = next(panel for panel in dashboard[1] if panel.key == "factors").figure
+    (menu,) = figure.layout.updatemenus
+    assert [button.label for button in menu.buttons] == ["Cohort view (rates)", "Period view (flows)"]
+    with duckdb.connect(str(demo_warehouse), read_only=True) as con:
+        latest = con.execute(
+            "select conversion_view, max(window_end_period_start_date) from fct_kpi_controllability_factors"
+            " where variance_share is not null group by conversion_view"
+        ).fetchall()
+        shares = {
+            view: con.execute(
+                "select sum(variance_share) from fct_kpi_controllability_factors"
+                " where conversion_view = ? and window_end_period_start_date = ? and kpi_stage = 'won'",
+                [view, end],
+            ).fetchone()[0]
+            for view, end in latest
+        }
+    for button, view in zip(menu.buttons, ("cohort", "period"), strict=True):
+        visible = button.args[0]["visible"]
+        assert any(visible) and not all(visible)
+        shown = [trace for trace, on in zip(figure.data, visible, strict=True) if on]
+        won = sum(
+            y for trace in shown for x, y in zip(trace.x, trace.y, strict=True) if x.startswith("Won<br>")
+        )
+        assert won == pytest.approx(shares[view], abs=1e-9), view
+        # the cohort view is shown first
+        assert all(trace.visible is not False for trace in shown) == (view == "cohort")
+
+
 def test_page_is_self_contained_and_bilingual(dashboard: tuple[Path, list[Panel]]) -> None:
     html = dashboard[0].read_text(encoding="utf-8")
     plotly_js = get_plotlyjs()

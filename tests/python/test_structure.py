@@ -408,7 +408,12 @@ def test_each_rule_catches_a_break(manifest: dict) -> None:
     # a private re-grain read by one mart only, which also reads its parent; a model with one
     # parent too many; an allowed rejoin gone (the costs now read by a second model)
     stage_periods = _model(broken, "fct_kpi_stage_periods")["unique_id"]
-    for reader in ("fct_department_kpi_periods", "fct_revenue_plan", "fct_kpi_gap_attribution"):
+    for reader in (
+        "fct_department_kpi_periods",
+        "fct_revenue_plan",
+        "fct_kpi_gap_attribution",
+        "fct_conversion_volatility",
+    ):
         node = _model(broken, reader)
         node["depends_on"]["nodes"] = [p for p in node["depends_on"]["nodes"] if p != stage_periods]
     _model(broken, "fct_kpi_factor_periods")["depends_on"]["nodes"].append(
@@ -512,7 +517,8 @@ def warehouse_not_null_columns_from(manifest: dict) -> dict[str, set[str]]:
 def test_accepted_stages_reads_each_list_from_the_seeds(demo_warehouse: Path, tmp_path: Path) -> None:
     """The generic test behind the one stage list: values outside each of its four lists fail,
     the states each list adds pass. A copy of the demo warehouse gets, per list:
-    funnel - a misspelt stage; factor_chain - handled, a stage that is not a KPI of the chain;
+    funnel - a misspelt stage; factor_chain - lost, an opportunity state that is not a KPI of the
+    chain (the demo's chain holds every stage, handled included);
     opportunity - lost (accepted) and an unknown state; kpi - won_amount (accepted)."""
     database = tmp_path / "stages.duckdb"
     shutil.copyfile(demo_warehouse, database)
@@ -523,10 +529,10 @@ def test_accepted_stages_reads_each_list_from_the_seeds(demo_warehouse: Path, tm
             " and funnel_stage = 'handled'"
         )
         con.execute(
-            "update fct_kpi_controllability set kpi_stage = 'handled' where kpi_stage = 'appointment'"
+            "update fct_kpi_controllability set kpi_stage = 'lost' where kpi_stage = 'appointment'"
         )
         appointments = con.execute(
-            "select count(*) from fct_kpi_controllability where kpi_stage = 'handled'"
+            "select count(*) from fct_kpi_controllability where kpi_stage = 'lost'"
         ).fetchone()[0]
         con.execute(
             "update int_opportunity_stage_visits set funnel_stage = case when opportunity_id ="

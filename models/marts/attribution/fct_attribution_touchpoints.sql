@@ -58,6 +58,24 @@ touches as (
 
 ),
 
+conversion_events as (
+
+    select
+        person_id,
+        funnel_stage,
+        reach_sequence,
+        reached_at,
+        lead_created_at,
+        -- a person's won conversion is their first win, credited with the amount of
+        -- all their won deals (the period marts date each deal on its own)
+        sum(won_amount) over (partition by person_id, funnel_stage) as won_amount,
+        -- the W-shaped opportunity-creation anchor: the person's pipeline (案件化) time
+        max(case when funnel_stage = 'pipeline' then reached_at end) over (partition by person_id) as pipeline_at
+    from stage_events
+    where funnel_stage in {{ sql_string_list(attribution_conversion_stages()) }}
+
+),
+
 conversions as (
 
     select
@@ -66,10 +84,9 @@ conversions as (
         reached_at as converted_at,
         won_amount,
         lead_created_at,
-        -- the W-shaped opportunity-creation anchor: the person's pipeline (案件化) time
-        max(case when funnel_stage = 'pipeline' then reached_at end) over (partition by person_id) as pipeline_at
-    from stage_events
-    where funnel_stage in {{ sql_string_list(attribution_conversion_stages()) }}
+        pipeline_at
+    from conversion_events
+    where reach_sequence = 1
 
 ),
 

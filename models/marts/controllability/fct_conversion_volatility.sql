@@ -1,10 +1,11 @@
 {#
-    Every stage rate per complete period (period view) with its rolling mean,
+    Every stage rate per complete period, in both conversion views (period:
+    flows; cohort: true rates of mature cohorts), with its rolling mean,
     standard deviation and coefficient of variation (stddev / mean) over the
-    trailing W periods, and whether it is stable: CV at or below
+    trailing W periods of its view, and whether it is stable: CV at or below
     stability_cv_threshold, with at least controllability_min_periods rates in
-    the window. Rates are the factors f_1 .. f_4 of seed funnel_factors
-    (appointment, pipeline, win rate, deal size) and the IS handled rate.
+    the window. Rates are the factors f_1 .. f_k of seed funnel_factors, and
+    the IS handled rate (handled / leads) while handled is not in the chain.
     Periods where a rate is undefined (zero denominator) are skipped, counted
     in rate_periods_count.
 #}
@@ -17,15 +18,13 @@ with
 chain as (
 
     select * from {{ ref('revenue_funnel', 'fct_kpi_factor_periods') }}
-    -- the period view: the actuals as counted in each period (the cohort view is for the shares)
-    where conversion_view = 'period'
 
 ),
 
-periods as (
+stage_periods as (
 
-    select * from {{ ref('revenue_funnel', 'fct_funnel_periods') }}
-    where breakdown_dimension = 'total' and is_complete_period
+    select * from {{ ref('revenue_funnel', 'fct_kpi_stage_periods') }}
+    where is_complete_period and kpi_stage in ('lead', 'handled')
 
 ),
 
@@ -33,6 +32,7 @@ factor_rates as (
 
     -- each factor once, from the chain of the KPI it completes
     select
+        conversion_view,
         period_start_date,
         period_index,
         factor as rate_name,
@@ -47,6 +47,7 @@ factor_rates as (
 handled_rates as (
 
     select
+        factor_rates.conversion_view,
         factor_rates.period_start_date,
         factor_rates.period_index,
         'handled_rate' as rate_name,
@@ -54,10 +55,18 @@ handled_rates as (
         -- handling is Inside Sales' work on the way to an appointment: the owner of
         -- the factor into appointments
         factor_rates.owner_department,
-        periods.handled_rate as rate_value
+        {{ safe_divide('handled.kpi_value', 'leads.kpi_value') }} as rate_value
     from factor_rates
-    inner join periods
-        on factor_rates.period_start_date = periods.period_start_date
+    inner join stage_periods as leads
+        on
+            factor_rates.conversion_view = leads.conversion_view
+            and factor_rates.period_start_date = leads.period_start_date
+            and leads.kpi_stage = 'lead'
+    inner join stage_periods as handled
+        on
+            factor_rates.conversion_view = handled.conversion_view
+            and factor_rates.period_start_date = handled.period_start_date
+            and handled.kpi_stage = 'handled'
     -- reported beside the chain only while the chain has no factor into handled
     where
         factor_rates.into_stage = 'appointment'
@@ -82,7 +91,7 @@ rolling as (
         count(rate_value) over trailing_window as rate_periods_count
     from rates
     window trailing_window as (
-        partition by rate_name
+        partition by conversion_view, rate_name
         order by period_index
         rows between {{ window_periods - 1 }} preceding and current row
     )
@@ -92,6 +101,7 @@ rolling as (
 final as (
 
     select
+        conversion_view,
         period_start_date,
         rate_name,
         into_stage,

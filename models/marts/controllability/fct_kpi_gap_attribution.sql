@@ -2,11 +2,16 @@
     Who moved the miss: for each department, period and the KPI it held, the
     gap between actual and plan split into the factors of the KPI chain,
         log(N_k / plan_k) = sum_i log(f_i / p_i),
-    one row per factor, each owned by a department (seed funnel_factors).
+    one row per factor, each owned by a department (seed funnel_factors), in
+    both conversion views: period (the stages counted in the period) and
+    cohort (the leads created in the period and the stages they reached
+    within the cohort window; complete once mature).
     The plan of each stage comes from its target where one exists (seed
-    department_targets, spread onto the period), otherwise from the plan of
-    the previous stage times that factor's trailing baseline (geometric mean
-    over the last plan_baseline_periods complete periods); lead volume without
+    department_targets, spread onto the period; targets are period counts, so
+    the cohort view takes only the lead target: a cohort's leads are its
+    period's leads), otherwise from the plan of the previous stage times that
+    factor's trailing baseline (geometric mean over the last
+    plan_baseline_periods complete periods of the view); lead volume without
     a target uses its own baseline. The log parts are also expressed in KPI
     units (gap_part_in_kpi_units), proportionally to their logs, so that they
     add up to actual - plan: "of the 40 missing deals, 25 came from lead volume".
@@ -18,8 +23,6 @@ with
 stage_periods as (
 
     select * from {{ ref('revenue_funnel', 'fct_kpi_stage_periods') }}
-    -- the period view: the actuals as counted in each period (the cohort view is for the shares)
-    where conversion_view = 'period'
 
 ),
 
@@ -59,6 +62,7 @@ stage_targets as (
 chain as (
 
     select
+        stage_periods.conversion_view,
         stage_periods.period_start_date,
         stage_periods.is_complete_period,
         factors.factor_order,
@@ -73,6 +77,8 @@ chain as (
     left join stage_targets
         on stage_periods.period_start_date = stage_targets.period_start_date
             and stage_periods.kpi_stage = stage_targets.kpi_stage
+            -- a target counts a period's stage; a cohort shares only its leads with its period
+            and (stage_periods.conversion_view = 'period' or factors.denominator_stage is null)
 
 ),
 
@@ -82,9 +88,10 @@ logged as (
         *,
         case
             when is_first_link then stage_log
-            else stage_log - lag(stage_log) over (partition by period_start_date order by factor_order)
+            else stage_log - lag(stage_log) over chain_order
         end as log_factor_actual
     from chain
+    window chain_order as (partition by conversion_view, period_start_date order by factor_order)
 
 ),
 
@@ -102,7 +109,7 @@ baselines as (
         end as baseline_log_factor
     from logged
     window trailing_window as (
-        partition by factor_order
+        partition by conversion_view, factor_order
         order by period_start_date
         rows between {{ baseline_periods }} preceding and 1 preceding
     )
@@ -123,7 +130,7 @@ anchored as (
         count(*) over chain_so_far as links_count
     from baselines
     window chain_so_far as (
-        partition by period_start_date
+        partition by conversion_view, period_start_date
         order by factor_order
         rows between unbounded preceding and current row
     )
@@ -133,6 +140,7 @@ anchored as (
 planned as (
 
     select
+        link.conversion_view,
         link.period_start_date,
         link.is_complete_period,
         link.factor_order,
@@ -151,7 +159,8 @@ planned as (
         end as stage_plan
     from anchored as link
     left join anchored as anchor
-        on link.period_start_date = anchor.period_start_date
+        on link.conversion_view = anchor.conversion_view
+            and link.period_start_date = anchor.period_start_date
             and link.anchor_order = anchor.factor_order
 
 ),
@@ -160,6 +169,7 @@ planned as (
 factor_parts as (
 
     select
+        conversion_view,
         period_start_date,
         is_complete_period,
         factor_order,
@@ -181,13 +191,14 @@ factor_parts as (
                 - ({{ safe_ln('stage_plan') }} - lag({{ safe_ln('stage_plan') }}) over chain_order)
         end as log_gap_part
     from planned
-    window chain_order as (partition by period_start_date order by factor_order)
+    window chain_order as (partition by conversion_view, period_start_date order by factor_order)
 
 ),
 
 department_parts as (
 
     select
+        factor_parts.conversion_view,
         kpi_periods.department,
         kpi_periods.period_start_date,
         kpi_periods.kpi_stage,
@@ -203,9 +214,9 @@ department_parts as (
         factor_parts.log_gap_part,
         {{ safe_ln('kpi_values.kpi_actual') }} - {{ safe_ln('kpi_values.kpi_plan') }} as total_log_gap,
         count(factor_parts.log_gap_part) over (
-            partition by kpi_periods.department, kpi_periods.period_start_date
+            partition by factor_parts.conversion_view, kpi_periods.department, kpi_periods.period_start_date
         ) = count(*) over (
-            partition by kpi_periods.department, kpi_periods.period_start_date
+            partition by factor_parts.conversion_view, kpi_periods.department, kpi_periods.period_start_date
         ) as is_computable
     from kpi_periods
     inner join factors as kpi_factors
@@ -216,7 +227,8 @@ department_parts as (
         on kpi_periods.period_start_date = factor_parts.period_start_date
             and factors.factor_order = factor_parts.factor_order
     inner join factor_parts as kpi_values
-        on kpi_periods.period_start_date = kpi_values.period_start_date
+        on factor_parts.conversion_view = kpi_values.conversion_view
+            and kpi_periods.period_start_date = kpi_values.period_start_date
             and kpi_periods.kpi_stage = kpi_values.kpi_stage
 
 ),
@@ -224,6 +236,7 @@ department_parts as (
 final as (
 
     select
+        conversion_view,
         department,
         period_start_date,
         kpi_stage,

@@ -25,6 +25,8 @@ kpi_periods as (
 volatility as (
 
     select * from {{ ref('revenue_funnel', 'fct_conversion_volatility') }}
+    -- a KPI is held month by month: the period view (the cohort view is known only once cohorts mature)
+    where conversion_view = 'period'
 
 ),
 

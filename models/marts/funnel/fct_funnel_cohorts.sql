@@ -35,11 +35,12 @@ persons as (
         max(icp_tier) as icp_tier,
         max(employee_segment) as employee_segment,
         max(lead_created_at) as lead_created_at,
+        -- first reach of each stage; won has a row per won deal, so its amounts add up
         {%- for stage in later_stages %}
-            max(case when funnel_stage = '{{ stage }}' then reached_at end) as {{ stage }}_at,
+            min(case when funnel_stage = '{{ stage }}' then reached_at end) as {{ stage }}_at,
         {%- endfor %}
-        max(case when funnel_stage = 'won' then won_amount end) as won_amount,
-        max(case
+        sum(case when funnel_stage = 'won' then won_amount end) as won_amount,
+        sum(case
             when funnel_stage = 'won'
                 and reached_at < {{ dbt.dateadd('day', window_days, 'lead_created_at') }}
                 then won_amount

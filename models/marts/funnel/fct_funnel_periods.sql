@@ -1,6 +1,7 @@
 {#
     One row per period (var funnel_period_grain) and breakdown value: how many
-    persons reached each stage in that period, the won amount, and the period
+    persons reached each stage in that period (won: how many deals were won in
+    it, a person's repeat wins each in its own period), the won amount, and the period
     factors of the telescoping product N_k = f_0 * f_1 * ... * f_k, where
     f_0 = leads and f_j = N_j / N_(j-1). A factor whose denominator is zero is
     null, never infinite. Every period from the first lead to the as-of date

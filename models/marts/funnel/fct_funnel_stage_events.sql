@@ -1,5 +1,8 @@
 {#
-    One row per person and funnel stage reached: the long form of
+    One row per stage event: per person and funnel stage reached, except won,
+    which has one row per won deal (a person's repeat wins are dated in their
+    own periods, with their own amounts; reach_sequence = 1 is the person's
+    first reach of a stage, so persons are counted on it). The long form of
     fct_funnel_leads that period counts are made from, so every mart counts
     a stage the same way. Excluded leads (test, deleted, duplicate persons,
     created after the as-of date) are not here. Persons who entered as a
@@ -22,33 +25,15 @@ stages as (
 
 ),
 
-identities as (
+contact_persons as (
 
-    select * from {{ ref('revenue_funnel', 'int_person_identities') }}
-
-),
-
-contacts as (
-
-    select * from {{ ref('revenue_funnel', 'stg_salesforce__contacts') }}
+    select * from {{ ref('revenue_funnel', 'int_contact_entry_persons') }}
 
 ),
 
-milestones as (
+opportunities as (
 
-    select * from {{ ref('revenue_funnel', 'int_person_milestones') }}
-
-),
-
-tiers as (
-
-    select * from {{ ref('revenue_funnel', 'int_icp_tiers') }}
-
-),
-
-as_of as (
-
-    select * from {{ ref('revenue_funnel', 'int_as_of_date') }}
+    select * from {{ ref('revenue_funnel', 'int_opportunity_outcomes') }}
 
 ),
 
@@ -62,7 +47,6 @@ persons as (
         appointment_at,
         pipeline_at,
         won_at,
-        won_amount,
         source_channel,
         icp_tier,
         employee_segment
@@ -71,49 +55,73 @@ persons as (
     union all
 
     select
-        milestones.person_id,
+        person_id,
         'contact' as entry_point,
         cast(null as {{ dbt.type_timestamp() }}) as lead_created_at,
-        milestones.handled_at,
-        milestones.appointment_at,
-        milestones.pipeline_at,
-        milestones.won_at,
-        milestones.won_amount,
+        handled_at,
+        appointment_at,
+        pipeline_at,
+        won_at,
         -- no lead, so no source touch
         'Unattributed' as source_channel,
-        account_tier.icp_tier,
-        account_tier.employee_segment
-    from milestones
-    inner join identities
-        on milestones.person_id = identities.record_id
-            and identities.person_entry_point = 'contact'
-    inner join contacts
-        on identities.record_id = contacts.contact_id
-    cross join as_of
-    left join tiers as account_tier
-        on contacts.account_id = account_tier.subject_id
-            and account_tier.subject_type = 'account'
-    where contacts.created_at < as_of.as_of_end_at
+        icp_tier,
+        employee_segment
+    from contact_persons
+
+),
+
+won_deals as (
+
+    -- the person's first won deal is the one int_person_milestones dates won_at by
+    select
+        person_id,
+        opportunity_id,
+        won_at,
+        amount,
+        row_number() over (partition by person_id order by won_at, opportunity_id) as reach_sequence
+    from opportunities
+    where
+        won_at is not null
+        and person_id is not null
 
 ),
 
 unpivoted as (
 
-    {%- for stage in ['lead', 'handled', 'appointment', 'pipeline', 'won'] %}
+    {%- for stage in ['lead', 'handled', 'appointment', 'pipeline'] %}
         select
             person_id,
             entry_point,
             '{{ stage }}' as funnel_stage,
+            1 as reach_sequence,
+            cast(null as {{ dbt.type_string() }}) as opportunity_id,
             {{ 'lead_created_at' if stage == 'lead' else stage ~ '_at' }} as reached_at,
-            {{ 'won_amount' if stage == 'won' else 'cast(null as ' ~ type_double() ~ ')' }} as won_amount,
+            cast(null as {{ type_double() }}) as won_amount,
             source_channel,
             icp_tier,
             employee_segment,
             lead_created_at
         from persons
         where {{ 'lead_created_at' if stage == 'lead' else stage ~ '_at' }} is not null
-        {% if not loop.last %}union all{% endif %}
+        union all
     {%- endfor %}
+
+    select
+        persons.person_id,
+        persons.entry_point,
+        'won' as funnel_stage,
+        won_deals.reach_sequence,
+        won_deals.opportunity_id,
+        won_deals.won_at as reached_at,
+        won_deals.amount as won_amount,
+        persons.source_channel,
+        persons.icp_tier,
+        persons.employee_segment,
+        persons.lead_created_at
+    from persons
+    inner join won_deals
+        on persons.person_id = won_deals.person_id
+    where persons.won_at is not null
 
 ),
 
@@ -124,6 +132,8 @@ final as (
         unpivoted.entry_point,
         unpivoted.funnel_stage,
         stages.stage_order,
+        cast(unpivoted.reach_sequence as integer) as reach_sequence,
+        unpivoted.opportunity_id,
         unpivoted.reached_at,
         cast(unpivoted.reached_at as date) as reached_date,
         unpivoted.won_amount,
