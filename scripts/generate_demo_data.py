@@ -3,12 +3,18 @@
 
 The raw tables and their columns come from models/staging/salesforce/_salesforce__sources.yml
 (read at run time). Same arguments, same data: the output depends only on --leads, --seed,
---dirt, --end-date and --months.
+--dirt, --end-date, --months and --scenario.
+
+--scenario article generates the article's company from designed department factor processes
+(lead volume, IS coverage and conversion, Field Sales qualification, win rate and deal size, a
+customer factor; scripts/demo_data/ground_truth.py): a known ground truth for the controllability
+marts. Without it the default demo is generated, unchanged.
 
 Examples:
     python scripts/generate_demo_data.py                       # 5000 leads into DuckDB
     python scripts/generate_demo_data.py --leads 1000000 --quiet
     python scripts/generate_demo_data.py --format parquet --out-dir build/raw --api-names
+    python scripts/generate_demo_data.py --scenario article --months 144 --leads 288000 --no-dirt
 """
 
 from __future__ import annotations
@@ -22,6 +28,7 @@ from pathlib import Path
 
 from demo_data.config import DIRT_KINDS, GeneratorConfig, parse_dirt
 from demo_data.contract import find_contract, load_contract
+from demo_data.ground_truth import SCENARIOS
 from demo_data.pipeline import generate
 from demo_data.writer import FORMATS, DuckDBSink, FileSink
 
@@ -91,6 +98,12 @@ def build_parser() -> argparse.ArgumentParser:
         default=24,
         help="months of history up to --end-date (default 24)",
     )
+    parser.add_argument(
+        "--scenario",
+        choices=sorted(SCENARIOS),
+        help="a designed company with known department factor processes (default: none, the demo): "
+        + "; ".join(f"{name}: {truth.description}" for name, truth in sorted(SCENARIOS.items())),
+    )
     parser.add_argument("--contract", type=Path, help="path of the sources YAML (default: auto)")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     return parser
@@ -106,7 +119,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.format != "duckdb" and not args.out_dir:
         parser.error(f"--format {args.format} needs --out-dir")
     config = GeneratorConfig(
-        leads=args.leads, seed=args.seed, end_date=args.end_date, months=args.months, dirt=dirt
+        leads=args.leads,
+        seed=args.seed,
+        end_date=args.end_date,
+        months=args.months,
+        dirt=dirt,
+        scenario=args.scenario,
     )
     contract = load_contract(args.contract or find_contract())
     if args.format == "duckdb":

@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from .ground_truth import SCENARIOS
+
 #: Dirt kinds, in the order they are applied.
 DIRT_KINDS: tuple[str, ...] = (
     "deleted",
@@ -47,6 +49,9 @@ class GeneratorConfig:
     end_date: dt.date = dt.date(2026, 9, 30)
     months: int = 24
     dirt: frozenset[str] = field(default_factory=lambda: frozenset(DIRT_KINDS))
+    #: None: the default demo. A name of demo_data.ground_truth.SCENARIOS: the company of that
+    #: scenario, with designed department factor processes (a known ground truth).
+    scenario: str | None = None
 
     def __post_init__(self) -> None:
         if self.leads < 1:
@@ -58,6 +63,8 @@ class GeneratorConfig:
         unknown = set(self.dirt) - set(DIRT_KINDS)
         if unknown:
             raise ValueError(f"unknown dirt kind(s): {sorted(unknown)}")
+        if self.scenario is not None and self.scenario not in SCENARIOS:
+            raise ValueError(f"unknown scenario {self.scenario!r} (choose from {', '.join(SCENARIOS)})")
 
     def has(self, kind: str) -> bool:
         """Whether the given dirt kind is switched on."""

@@ -226,8 +226,16 @@ def _price_deals(run: _Run) -> _Pricing:
     country = leads.country[conv]
     local = catalog.COUNTRY_CURRENCY[country]
     currency = np.where(g.random(k) < catalog.LOCAL_CURRENCY_SHARE, local, 0)
-    size = (np.maximum(leads.employees[conv], 1) / 300.0) ** 0.22
-    amount_usd = catalog.MEDIAN_DEAL_USD * size * np.exp(g.normal(0.0, 0.55, k))
+    scenario = run.org.scenario
+    if scenario is None:
+        size = (np.maximum(leads.employees[conv], 1) / 300.0) ** 0.22
+        amount_usd = catalog.MEDIAN_DEAL_USD * size * np.exp(g.normal(0.0, 0.55, k))
+    else:
+        # the cohort's median deal times a deal's own spread, all in USD
+        currency = np.zeros(k, dtype=currency.dtype)
+        truth = scenario.truth
+        median = truth.deal_size_usd * scenario.deal_size[leads.month[conv]]
+        amount_usd = median * np.exp(g.normal(0.0, truth.deal_log_sd, k))
     return _Pricing(
         currency=currency,
         amount_usd=amount_usd,
@@ -276,25 +284,34 @@ def _run_stage_machine(run: _Run) -> _Cycle:
     g, org, leads, conv, k, t0, m0 = run.g, run.org, run.leads, run.conv, run.k, run.t0, run.m0
     fit = leads.fit[conv]
     skip = leads.skip_appointment[conv]
-    # the market moves pipeline creation less than it moves wins
-    p_pipe = (
-        catalog.PIPELINE_BASE
-        * org.factors.fs_pipeline[m0]
-        * org.factors.customer[m0] ** 0.4
-        * pipeline_fit_multiplier(fit)
-    )
+    scenario, lags = org.scenario, org.lags
+    if scenario is None:
+        # the market moves pipeline creation less than it moves wins
+        p_pipe = (
+            catalog.PIPELINE_BASE
+            * org.factors.fs_pipeline[m0]
+            * org.factors.customer[m0] ** 0.4
+            * pipeline_fit_multiplier(fit)
+        )
+    else:
+        cohort = leads.month[conv]  # a scenario's rates are those of the lead's cohort month
+        p_pipe = scenario.rates["pipeline"][cohort]
     pipeline = skip | (g.random(k) < np.clip(p_pipe, 0.0, 0.97))
-    tq_day = business_day_offset(t0 // DAY + g.integers(5, 31, k), 0)
+    tq_day = business_day_offset(t0 // DAY + g.integers(*lags.qualification_days, k), 0)
     tq = np.where(skip, t0, np.maximum(tq_day * DAY + business_time(g, k), t0 + HOUR))
     mq = org.timeline.month_of_ts(tq)
-    p_win = (
-        catalog.WIN_BASE
-        * org.factors.fs_win[mq]
-        * org.factors.customer[mq]
-        * win_fit_multiplier(fit)
-    )
+    if scenario is None:
+        p_win = (
+            catalog.WIN_BASE
+            * org.factors.fs_win[mq]
+            * org.factors.customer[mq]
+            * win_fit_multiplier(fit)
+        )
+    else:
+        p_win = scenario.rates["won"][cohort]
     won = pipeline & (g.random(k) < np.clip(p_win, 0.0, 0.95))
-    span = g.integers(20 * DAY, 121 * DAY, k)
+    span_lo, span_hi = lags.close_span_days
+    span = g.integers(span_lo * DAY, span_hi * DAY, k)
     lost_at = vec.categorical(g, np.array([0.4, 0.35, 0.25]), k)
     lost_at = np.where(won, 2, lost_at)
     tp = tq + (span * g.uniform(0.2, 0.4, k)).astype(np.int64)
@@ -302,10 +319,12 @@ def _run_stage_machine(run: _Run) -> _Cycle:
     early_close = t0 + g.integers(3 * DAY, 46 * DAY, k)
     tc = np.where(pipeline, tq + span, early_close)
     reopen_ok = pipeline & ~won & (lost_at >= 1)
-    reopen = reopen_ok & (g.random(k) < 0.02 * k / max(int(reopen_ok.sum()), 1))
+    # a few lost deals reopen and win; none in a scenario (a win comes from the win rate alone)
+    reopen_share = 0.02 if scenario is None else 0.0
+    reopen = reopen_ok & (g.random(k) < reopen_share * k / max(int(reopen_ok.sum()), 1))
     tr = tc + g.integers(10 * DAY, 41 * DAY, k)
     tw = tr + g.integers(5 * DAY, 31 * DAY, k)
-    amount_change = pipeline & (g.random(k) < 0.05)
+    amount_change = pipeline & (g.random(k) < (0.05 if scenario is None else 0.0))
     ta = tq + (span * g.uniform(0.05, 0.18, k)).astype(np.int64)
 
     cycle = _Cycle(
@@ -397,7 +416,7 @@ def _amount_slots(run: _Run, price: _Pricing, cycle: _Cycle) -> np.ndarray:
     pipeline, lost_at = cycle.pipeline, cycle.lost_at
     a0 = money(price.amount_usd)
     a1 = np.where(cycle.amount_change, money(price.amount_usd * g.uniform(0.85, 1.2, k)), a0)
-    prop_change = g.random(k) < 0.35
+    prop_change = g.random(k) < (0.35 if run.org.scenario is None else 0.0)
     a2 = np.where(prop_change, money(a1 / price.rate * g.uniform(0.8, 1.3, k)), a1)
     amount = np.empty((k, N_SLOTS))
     amount[:, :SL_AMOUNT_CHANGE] = a0[:, None]

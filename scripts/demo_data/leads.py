@@ -116,8 +116,13 @@ def simulate_leads(config: GeneratorConfig, org: Org, chunk: int, first_counter:
     # --- Inside Sales handling and appointments (own stream) ---------------------------------
     h = rng.stream(config.seed, rng.HANDLING, chunk)
     created_day = created_ts // DAY
-    handled = h.random(n) < catalog.HANDLING_RATE * (0.93 + 0.14 * fit)
-    delay = vec.categorical(h, catalog.HANDLING_DELAY_WEIGHTS, n)
+    scenario = org.scenario  # a designed scenario: every lead of a cohort month has its rates
+    if scenario is None:
+        p_handled = catalog.HANDLING_RATE * (0.93 + 0.14 * fit)
+    else:
+        p_handled = scenario.rates["handled"][month]
+    handled = h.random(n) < p_handled
+    delay = vec.categorical(h, org.lags.handling_delay_weights, n)
     handle_day = business_day_offset(created_day, delay)
     handle_ts = handle_day * DAY + business_time(h, n)
     too_early = handle_ts <= created_ts + 300
@@ -125,18 +130,23 @@ def simulate_leads(config: GeneratorConfig, org: Org, chunk: int, first_counter:
     handled &= handle_ts <= tl.end_ts
     handle_type = (h.random(n) >= 0.6).astype(np.int64)
 
-    handle_month = tl.month_of_ts(handle_ts)
-    p_appointment = (
-        catalog.CHANNEL_APPOINTMENT_BASE[channel]
-        * appointment_fit_multiplier(fit)
-        * org.factors.is_appointment[handle_month]
-    )
+    if scenario is None:
+        handle_month = tl.month_of_ts(handle_ts)
+        p_appointment = (
+            catalog.CHANNEL_APPOINTMENT_BASE[channel]
+            * appointment_fit_multiplier(fit)
+            * org.factors.is_appointment[handle_month]
+        )
+    else:
+        p_appointment = scenario.rates["appointment"][month]
     wants = handled & (h.random(n) < np.clip(p_appointment, 0.0, 0.95))
-    booking_day = business_day_offset(handle_ts // DAY + h.integers(1, 21, n), 0)
+    booking_lo, booking_hi = org.lags.booking_days
+    booking_day = business_day_offset(handle_ts // DAY + h.integers(booking_lo, booking_hi, n), 0)
     booking_ts = np.maximum(booking_day * DAY + business_time(h, n), handle_ts + HOUR)
     appointment = wants & (booking_ts <= tl.end_ts)
     pending = wants & ~appointment
-    skip_appointment = appointment & (h.random(n) < 0.03)
+    # a few conversions skip the first meeting (none in a scenario: every stage is reached in turn)
+    skip_appointment = appointment & (h.random(n) < (0.03 if scenario is None else 0.0))
 
     return Leads(
         counter=first_counter + np.arange(n, dtype=np.int64),

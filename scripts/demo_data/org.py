@@ -13,6 +13,7 @@ from . import catalog, rng
 from .campaigns import Campaigns, build_campaigns
 from .config import GeneratorConfig
 from .frame import DAY, Frame, strings, vocab_take
+from .ground_truth import DEMO_LAGS, SCENARIOS, ScenarioDraw, StageLags
 from .ids import make_ids
 from .staff import Staff
 from .timeline import HOUR, DepartmentFactors, Timeline
@@ -66,12 +67,25 @@ class Org:
     sales_ops_user: int  # user counter, or -1
     campaigns: Campaigns
     tables: dict[str, Frame]
+    #: The designed processes of --scenario (None: the default demo, driven by ``factors``).
+    scenario: ScenarioDraw | None = None
+
+    @property
+    def lags(self) -> StageLags:
+        """How long each stage takes: the scenario's, else the default demo's."""
+        return self.scenario.truth.lags if self.scenario is not None else DEMO_LAGS
 
 
 def build_org(config: GeneratorConfig) -> Org:
     timeline = Timeline.build(config.end_date, config.months)
-    factors = DepartmentFactors.draw(config.seed, timeline)
-    weight = factors.lead_volume * timeline.days_in_window / 30.4
+    scenario = None
+    if config.scenario is None:
+        factors = DepartmentFactors.draw(config.seed, timeline)
+        weight = factors.lead_volume * timeline.days_in_window / 30.4
+    else:
+        scenario = SCENARIOS[config.scenario].draw(config.seed, timeline)
+        factors = _scenario_factors(scenario)
+        weight = scenario.lead_weight  # every month weighs the same: the design is per month
     month_lead_share = weight / weight.sum()
 
     tables: dict[str, Frame] = {}
@@ -96,6 +110,22 @@ def build_org(config: GeneratorConfig) -> Org:
         sales_ops_user=ops_user,
         campaigns=campaigns,
         tables=tables,
+        scenario=scenario,
+    )
+
+
+def _scenario_factors(draw: ScenarioDraw) -> DepartmentFactors:
+    """The scenario's processes in the default demo's shape, for what still reads it (the mix
+    of loss reasons); the funnel itself reads the scenario's per-cohort rates."""
+    truth = draw.truth
+    return DepartmentFactors(
+        lead_volume=draw.lead_weight,
+        is_appointment=draw.rates["appointment"] / truth.base_rate("appointment"),
+        fs_pipeline=draw.rates["pipeline"] / truth.base_rate("pipeline"),
+        fs_win=draw.rates["won"] / truth.base_rate("won"),
+        customer=np.exp(draw.log_process.get("customer", np.zeros(len(draw.lead_weight)))),
+        is_dip_months=(),
+        fs_volatile_months=0,
     )
 
 

@@ -13,6 +13,7 @@ ORG = 1
 FACTORS = 2
 CAMPAIGNS = 3
 RATES = 4
+SCENARIO = 5  # the designed factor processes of --scenario (demo_data.ground_truth)
 LEADS = 10
 HANDLING = 11
 DEALS = 12
