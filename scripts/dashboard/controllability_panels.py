@@ -333,7 +333,7 @@ def _view_menu(buttons: list[tuple[str, range, str]], trace_count: int) -> dict:
 
 
 def _systematic(row: dict) -> float:
-    """The part of a factor's share beyond chance (all of it where chance is not estimated)."""
+    """The part of a factor's share beyond chance (all of it where chance is unknown: no amount)."""
     return row["variance_share"] - (row["chance_share"] or 0)
 
 
@@ -347,7 +347,8 @@ def _factor_decomposition_panel_header() -> Panel:
             "window (log scale) split into the "
             "factors it is made of, Cov(log factor, log KPI) ÷ Var(log KPI), each factor's segment its "
             "systematic part, and one hatched segment for chance: the variance counting noise alone gives "
-            "at this volume (1/N per count; the deal size's own noise is not estimated). The segments of a "
+            "at this volume (1/N per count; for a won amount 1/N over the effective number of deals, as a "
+            "few large deals swing it more than many small ones). The segments of a "
             "bar add up to exactly 100%; a segment below zero is a factor that moved against the KPI, and "
             "a chance segment above 100% means the window's swings are no larger than luck. Colours "
             "follow the department owning the factor (blue Marketing, orange Inside Sales, greens Field "
@@ -355,7 +356,8 @@ def _factor_decomposition_panel_header() -> Panel:
             "KPIごとに1本の棒：直近ウィンドウにおけるKPIの対数分散を構成ファクターに分解したもの"
             "（Cov(log ファクター, log KPI) ÷ Var(log KPI)、ボタンでコホートビュー／期間ビューを切替）。"
             "各ファクターは系統的な部分、"
-            "斜線の区分は偶然（この件数で件数のばらつきだけが生む分散）です。各棒の合計はちょうど100%で、0未満の部分は"
+            "斜線の区分は偶然（この件数で件数のばらつきだけが生む分散。受注金額は実効案件数で計算）です。"
+            "各棒の合計はちょうど100%で、0未満の部分は"
             "KPIと逆方向に動いたファクターです。色はファクターを持つ部門（青＝マーケティング、"
             "橙＝インサイドセールス、緑系＝フィールドセールス）。他部門の色が大半を占めるKPIは、"
             "自部門でコントロールできず継承している変動です。",

@@ -242,10 +242,11 @@ class GroundTruth:
                 _Source(f"chance_{stage}", CHANCE, inverse[stage] - previous, {stage: 1.0}, True)
             )
             previous = inverse[stage]
-        # the average of N won deals varies by cv^2 / N: chance too, but the marts do not count it
+        # the average of N won deals varies by cv^2 / N: chance too, which the marts count as
+        # 1/N_eff - 1/N_won (N_eff = (sum a)^2 / sum a^2, the effective number of deals)
         deal_cv2 = math.expm1(self.deal_log_sd**2)
         sources.append(
-            _Source("chance_deal_average", CHANCE, deal_cv2 * inverse["won"], {"won_amount": 1.0})
+            _Source("chance_deal_average", CHANCE, deal_cv2 * inverse["won"], {"won_amount": 1.0}, True)
         )
         return Design(tuple(chain), tuple(sources))
 

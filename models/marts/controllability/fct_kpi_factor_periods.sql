@@ -9,7 +9,8 @@
     chance_variance is the variance counting noise alone gives log f_i in the
     period: 1/N for a count, so 1/N_0 for the lead volume and
     1/N_num - 1/N_den for a factor between two counts (they telescope to 1/N_k);
-    null for a factor whose numerator is an amount (the deal size).
+    for the deal size 1/N_eff - 1/N_won, N_eff = (sum a)^2 / sum a^2 the effective
+    number of deals (the spread of the deal amounts; won amount telescopes to 1/N_eff).
     is_warmup_period marks the first periods of the data, which no
     controllability window uses.
 #}
@@ -34,13 +35,6 @@ factors as (
 
 ),
 
-count_stages as (
-
-    -- the stages are person counts; anything else in the chain (won_amount) is an amount
-    select funnel_stage from {{ config_table('funnel_stages') }}
-
-),
-
 stage_values as (
 
     select
@@ -56,12 +50,9 @@ stage_values as (
         ) }} as is_warmup_period,
         stage_periods.kpi_stage as funnel_stage,
         stage_periods.kpi_value as stage_value,
-        case
-            when count_stages.funnel_stage is not null then {{ safe_divide('1', 'stage_periods.kpi_value') }}
-        end as count_chance_variance
+        -- counting noise: 1/N for a count, 1/(effective number of deals) for the won amount
+        {{ safe_divide('1', 'stage_periods.effective_count') }} as count_chance_variance
     from stage_periods
-    left join count_stages
-        on stage_periods.kpi_stage = count_stages.funnel_stage
 
 ),
 

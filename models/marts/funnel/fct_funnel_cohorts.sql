@@ -83,7 +83,9 @@ cohorts as (
             end) as reached_{{ stage }}_within_window_count,
         {%- endfor %}
         coalesce(sum(breakdown_persons.won_amount), 0) as won_amount,
-        coalesce(sum(breakdown_persons.won_amount_within_window), 0) as won_amount_within_window
+        coalesce(sum(breakdown_persons.won_amount_within_window), 0) as won_amount_within_window,
+        sum(breakdown_persons.won_amount_within_window * breakdown_persons.won_amount_within_window)
+            as won_amount_within_window_squares
     from breakdown_persons
     cross join as_of
     group by
@@ -112,6 +114,10 @@ final as (
         {%- endfor %}
         cohorts.won_amount,
         cohorts.won_amount_within_window,
+        {{ safe_divide(
+            'cohorts.won_amount_within_window * cohorts.won_amount_within_window',
+            'cohorts.won_amount_within_window_squares'
+        ) }} as won_amount_within_window_effective_count,
         cohorts.matured_leads_count,
         {{ safe_divide('cohorts.matured_leads_count', 'cohorts.leads_count') }} as cohort_maturity_rate,
         cohorts.matured_leads_count = cohorts.leads_count as is_mature,

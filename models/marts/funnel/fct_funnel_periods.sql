@@ -77,7 +77,8 @@ counts as (
         {%- for stage in ['lead', 'handled', 'appointment', 'pipeline', 'won'] %}
             count(case when funnel_stage = '{{ stage }}' then person_id end) as {{ stage }}s_count,
         {%- endfor %}
-        sum(case when funnel_stage = 'won' then won_amount end) as won_amount
+        sum(case when funnel_stage = 'won' then won_amount end) as won_amount,
+        sum(case when funnel_stage = 'won' then won_amount * won_amount end) as won_amount_squares
     from breakdown_events
     group by breakdown_dimension, breakdown_value, period_start_date
 
@@ -103,7 +104,8 @@ filled as (
         {%- for stage in ['lead', 'handled', 'appointment', 'pipeline', 'won'] %}
             coalesce(counts.{{ stage }}s_count, 0) as {{ stage }}s_count,
         {%- endfor %}
-        coalesce(counts.won_amount, 0) as won_amount
+        coalesce(counts.won_amount, 0) as won_amount,
+        counts.won_amount_squares
     from grid
     left join counts
         on grid.breakdown_dimension = counts.breakdown_dimension
@@ -130,6 +132,10 @@ final as (
         filled.pipelines_count as pipeline_count,
         filled.wons_count as won_count,
         filled.won_amount,
+        -- (sum a)^2 / sum a^2: as many equal deals as the amount is worth; its inverse is
+        -- the counting noise of the won amount (fct_kpi_factor_periods)
+        {{ safe_divide('filled.won_amount * filled.won_amount', 'filled.won_amount_squares') }}
+            as won_deals_effective_count,
 
         ---------- period factors (period view)
         cast(filled.leads_count as {{ type_double() }}) as lead_factor,
