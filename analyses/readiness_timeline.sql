@@ -1,7 +1,9 @@
 -- Question (Marketing, with the CEO): "When did Marketing become ready to take
 -- on the next stage as its KPI, and was any KPI given to it before it was ready
--- (無理なKPI設定)?"
+-- (無理なKPI設定)?" In both views: the period view judges every month on its
+-- flow ratios, the cohort view the months with mature cohorts on true rates.
 select
+    conversion_view,
     department,
     period_start_date,
     kpi_stage,
@@ -13,4 +15,4 @@ select
     held_rate_cv,
     is_beyond_readiness
 from {{ ref('revenue_funnel', 'fct_kpi_readiness') }}
-order by department, period_start_date
+order by conversion_view desc, department, period_start_date

@@ -554,7 +554,10 @@ def volatility_panel(ctx: Context) -> Panel:
         "select * from {fct_conversion_volatility} where conversion_view = 'period'"
         " order by rate_name, period_start_date"
     )
-    readiness = ctx.warehouse.rows("select * from {fct_kpi_readiness} order by department, period_start_date")
+    readiness = ctx.warehouse.rows(
+        "select * from {fct_kpi_readiness} where conversion_view = 'period'"
+        " order by department, period_start_date"
+    )
     panel = _volatility_panel_header()
     if not rates:
         panel.notice = Text("No complete period yet.", "確定した期間がまだありません。")

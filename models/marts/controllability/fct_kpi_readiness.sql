@@ -6,6 +6,11 @@
     least readiness_min_target_hits of the last W periods. A KPI whose entry
     rate is not stable is held beyond readiness - the article's unreasonable
     KPI (無理なKPI設定) - and is_beyond_readiness warns about it.
+    Stability is judged in both conversion views: on the period view's flow
+    ratios, and on the cohort view's true rates for the periods whose cohorts
+    are mature (the recent periods have no cohort rate yet, so the cohort view
+    stops there instead of calling them unstable). The target record is the
+    department's, counted in periods (fct_department_kpi_periods).
 #}
 {%- set window_periods = validated_var('controllability_window_periods', type='integer') -%}
 {%- set min_hits = validated_var('readiness_min_target_hits', type='integer') -%}
@@ -25,8 +30,17 @@ kpi_periods as (
 volatility as (
 
     select * from {{ ref('revenue_funnel', 'fct_conversion_volatility') }}
-    -- a KPI is held month by month: the period view (the cohort view is known only once cohorts mature)
-    where conversion_view = 'period'
+
+),
+
+-- the periods each view has rates for: every complete period (period view), the
+-- mature cohorts (cohort view)
+view_periods as (
+
+    select distinct
+        conversion_view,
+        period_start_date
+    from volatility
 
 ),
 
@@ -77,6 +91,7 @@ target_record as (
 held_stability as (
 
     select
+        view_periods.conversion_view,
         target_record.department,
         target_record.period_start_date,
         case
@@ -86,10 +101,13 @@ held_stability as (
             else coalesce(held_rate.is_stable, false)
         end as is_held_rate_stable
     from target_record
+    inner join view_periods
+        on target_record.period_start_date = view_periods.period_start_date
     inner join stage_steps
         on target_record.kpi_stage = stage_steps.kpi_stage
     left join volatility as held_rate
-        on stage_steps.entry_rate_name = held_rate.rate_name
+        on view_periods.conversion_view = held_rate.conversion_view
+            and stage_steps.entry_rate_name = held_rate.rate_name
             and target_record.period_start_date = held_rate.period_start_date
 
 ),
@@ -97,6 +115,7 @@ held_stability as (
 final as (
 
     select
+        view_periods.conversion_view,
         target_record.department,
         target_record.period_start_date,
         target_record.kpi_stage,
@@ -114,16 +133,21 @@ final as (
             as is_ready_for_next_stage,
         not held_stability.is_held_rate_stable as is_beyond_readiness
     from target_record
+    inner join view_periods
+        on target_record.period_start_date = view_periods.period_start_date
     inner join stage_steps
         on target_record.kpi_stage = stage_steps.kpi_stage
     left join volatility as held_rate
-        on stage_steps.entry_rate_name = held_rate.rate_name
+        on view_periods.conversion_view = held_rate.conversion_view
+            and stage_steps.entry_rate_name = held_rate.rate_name
             and target_record.period_start_date = held_rate.period_start_date
     left join volatility as next_rate
-        on stage_steps.next_entry_rate_name = next_rate.rate_name
+        on view_periods.conversion_view = next_rate.conversion_view
+            and stage_steps.next_entry_rate_name = next_rate.rate_name
             and target_record.period_start_date = next_rate.period_start_date
     inner join held_stability
-        on target_record.department = held_stability.department
+        on view_periods.conversion_view = held_stability.conversion_view
+            and target_record.department = held_stability.department
             and target_record.period_start_date = held_stability.period_start_date
 
 )
