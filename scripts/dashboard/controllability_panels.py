@@ -624,16 +624,20 @@ def _volatility_panel_header() -> Panel:
 
 def _add_rate_volatility(figure: go.Figure, labels, rates: list[dict], threshold: float | None) -> None:
     """Top: the coefficient of variation of every rate, against the stability threshold."""
-    for rate in [r for r in RATE_ORDER if any(x["rate_name"] == r for x in rates)]:
+    # the known rates in chain order, then any other factor a configured chain adds
+    names = {r["rate_name"] for r in rates}
+    ordered = [r for r in RATE_ORDER if r in names] + sorted(names - set(RATE_ORDER))
+    for rate in ordered:
         series = [r for r in rates if r["rate_name"] == rate]
+        owner = series[0]["owner_department"]
         figure.add_trace(
             go.Scatter(
                 x=[r["period_start_date"] for r in series],
                 y=[r["coefficient_of_variation"] for r in series],
                 mode="lines+markers",
-                name=f"{labels.factor(rate)} · {labels.department_short(series[0]['owner_department'])}",
+                name=f"{labels.factor(rate)} · {labels.department_short(owner)}",
                 line={
-                    "color": FACTOR_COLORS.get(rate, NEUTRAL),
+                    "color": FACTOR_COLORS.get(rate, DEPARTMENT_COLORS.get(owner, NEUTRAL)),
                     "width": 2,
                     "dash": RATE_DASH.get(rate, "solid"),
                 },

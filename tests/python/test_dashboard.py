@@ -114,6 +114,33 @@ def test_the_factor_bars_switch_between_the_two_views(
         assert all(trace.visible is not False for trace in shown) == (view == "cohort")
 
 
+def test_a_rate_the_dashboard_does_not_know_is_still_drawn() -> None:
+    """A factor a configured chain adds (not in the dashboard's own order) is drawn after the
+    known ones, in its department's colour, never dropped."""
+    import datetime as dt
+
+    from dashboard.controllability_panels import _add_rate_volatility
+    from dashboard.labels import Labels
+    from dashboard.style import DEPARTMENT_COLORS
+    from plotly.subplots import make_subplots
+
+    figure = make_subplots(rows=1, cols=1)
+    rows = [
+        {
+            "rate_name": name,
+            "owner_department": "Field Sales",
+            "period_start_date": dt.date(2026, 1, 1),
+            "coefficient_of_variation": 0.1,
+            "is_stable": True,
+            "rate_value": 0.5,
+        }
+        for name in ("renewal_rate", "win_rate")
+    ]
+    _add_rate_volatility(figure, Labels("en"), rows, None)
+    assert [trace.name.split(" · ")[0] for trace in figure.data] == ["Selling power (営業力)", "renewal_rate"]
+    assert figure.data[1].line.color == DEPARTMENT_COLORS["Field Sales"]
+
+
 def test_page_is_self_contained_and_bilingual(dashboard: tuple[Path, list[Panel]]) -> None:
     html = dashboard[0].read_text(encoding="utf-8")
     plotly_js = get_plotlyjs()
