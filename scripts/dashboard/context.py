@@ -27,6 +27,9 @@ REQUIRED_MARTS = (
 )
 STAGE_ORDER = ("lead", "handled", "appointment", "pipeline", "won")
 KPI_ORDER = ("lead", "appointment", "pipeline", "won", "won_amount")
+# the candidate KPIs of the controllability marts: every stage of a factor chain (handled too,
+# where the seed funnel_factors puts it in the chain) and the won amount
+CHAIN_KPI_ORDER = ("lead", "handled", "appointment", "pipeline", "won", "won_amount")
 DEPARTMENT_ORDER = ("Marketing", "Inside Sales", "Field Sales")
 
 

@@ -12,7 +12,7 @@ from collections import defaultdict
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from .context import KPI_ORDER, Context
+from .context import CHAIN_KPI_ORDER, Context
 from .markup import Markup, escape, wrap
 from .style import (
     BAD,
@@ -76,7 +76,7 @@ def controllability_panel(ctx: Context) -> Panel:
         )
         return panel
     departments = sorted({r["department"] for r in rows}, key=ctx.department_sort_key)
-    stages = [s for s in KPI_ORDER if any(r["kpi_stage"] == s for r in rows)]
+    stages = [s for s in CHAIN_KPI_ORDER if any(r["kpi_stage"] == s for r in rows)]
     views = [(view, title) for view, title in VIEWS if any(r["conversion_view"] == view for r in rows)]
     cells = {view: {(r["department"], r["kpi_stage"]): r for r in rows if r["conversion_view"] == view}
              for view, _title in views}  # fmt: skip
@@ -124,8 +124,9 @@ def _controllability_panel_header() -> Panel:
         ),
         caption=Text(
             "Each cell scores one department against one candidate KPI. Left, structural: the share of the "
-            "KPI's factors the department owns (a KPI is leads × appointment rate × pipeline rate × win rate "
-            "× deal size up to its stage). Then, empirical: the share of the KPI's variance (log scale) "
+            "KPI's factors the department owns (a KPI is the product of the factors of seed funnel_factors "
+            "up to its stage: leads × IS coverage × appointment conversion × pipeline rate × win rate × "
+            "deal size in the demo). Then, empirical: the share of the KPI's variance (log scale) "
             "over the trailing window that came from the department's own factors - 1.0 means it moved "
             "its KPI by itself, near 0 means it inherited the swings - in two views. The cohort view "
             "follows the leads created each month through the stages (true rates); the period view "
@@ -136,7 +137,8 @@ def _controllability_panel_header() -> Panel:
             "volume (chance) and the rest. Values below 0 or above 1 happen when a factor moved against "
             "the KPI. ★ marks the KPI the department actually holds.",
             "各セルは、ある部門をある候補KPIで評価した値です。左（構造的）：KPIを構成するファクター"
-            "（リード数×商談獲得率×案件化率×受注率×平均受注単価のうちそのステージまで）のうち部門が持つ割合。"
+            "（シードfunnel_factorsのファクターのうちそのステージまでの積。デモではリード数×IS対応率×商談獲得率×"
+            "案件化率×受注率×平均受注単価）のうち部門が持つ割合。"
             "右（実証的）：直近ウィンドウにおけるKPIの変動（対数分散）のうち、部門自身のファクターに由来する割合。"
             "1.0は自部門で動かせたこと、0に近いほど他部門の振れを継承していることを示します。"
             "コホートビューは各月に作成されたリードを後続ステージまで追跡した値（真の率）、期間ビューは各ステージを"
@@ -272,7 +274,7 @@ def factor_decomposition_panel(ctx: Context) -> Panel:
 
 def _add_factor_bars(figure: go.Figure, labels, rows: list[dict], visible: bool) -> None:
     """One view's stacked bars: each factor's systematic part, then one hatched segment for chance."""
-    stages = [s for s in KPI_ORDER if any(r["kpi_stage"] == s for r in rows)]
+    stages = [s for s in CHAIN_KPI_ORDER if any(r["kpi_stage"] == s for r in rows)]
     factors = sorted({(r["factor_order"], r["factor"], r["owner_department"]) for r in rows})
     for _order, factor, owner in factors:
         by_stage = {r["kpi_stage"]: r for r in rows if r["factor"] == factor}
