@@ -15,4 +15,4 @@ select
     held_rate_cv,
     is_beyond_readiness
 from {{ ref('revenue_funnel', 'fct_kpi_readiness') }}
-order by conversion_view desc, department, period_start_date
+order by conversion_view desc, department asc, period_start_date asc
