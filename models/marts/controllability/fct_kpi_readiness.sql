@@ -88,12 +88,20 @@ target_record as (
 
 ),
 
-held_stability as (
+-- each period's held KPI in each view, with the rate into it judged once
+held_rates as (
 
     select
         view_periods.conversion_view,
         target_record.department,
         target_record.period_start_date,
+        target_record.kpi_stage,
+        target_record.assigned_from,
+        target_record.target_hits_count,
+        target_record.record_periods_count,
+        stage_steps.next_kpi_stage,
+        stage_steps.next_entry_rate_name,
+        held_rate.coefficient_of_variation as held_rate_cv,
         case
             when stage_steps.entry_rate_name is null then true
             -- not yet judgeable (too few rates in the window, a short history, a
@@ -115,40 +123,28 @@ held_stability as (
 final as (
 
     select
-        view_periods.conversion_view,
-        target_record.department,
-        target_record.period_start_date,
-        target_record.kpi_stage,
-        target_record.assigned_from,
-        stage_steps.next_kpi_stage,
-        held_stability.is_held_rate_stable,
-        held_rate.coefficient_of_variation as held_rate_cv,
-        stage_steps.next_entry_rate_name as next_rate_name,
+        held_rates.conversion_view,
+        held_rates.department,
+        held_rates.period_start_date,
+        held_rates.kpi_stage,
+        held_rates.assigned_from,
+        held_rates.next_kpi_stage,
+        held_rates.is_held_rate_stable,
+        held_rates.held_rate_cv,
+        held_rates.next_entry_rate_name as next_rate_name,
         next_rate.coefficient_of_variation as next_rate_cv,
         coalesce(next_rate.is_stable, false) as is_next_rate_stable,
-        target_record.target_hits_count,
-        target_record.record_periods_count,
-        target_record.target_hits_count >= {{ min_hits }} as has_target_record,
-        coalesce(next_rate.is_stable, false) and target_record.target_hits_count >= {{ min_hits }}
+        held_rates.target_hits_count,
+        held_rates.record_periods_count,
+        held_rates.target_hits_count >= {{ min_hits }} as has_target_record,
+        coalesce(next_rate.is_stable, false) and held_rates.target_hits_count >= {{ min_hits }}
             as is_ready_for_next_stage,
-        not held_stability.is_held_rate_stable as is_beyond_readiness
-    from target_record
-    inner join view_periods
-        on target_record.period_start_date = view_periods.period_start_date
-    inner join stage_steps
-        on target_record.kpi_stage = stage_steps.kpi_stage
-    left join volatility as held_rate
-        on view_periods.conversion_view = held_rate.conversion_view
-            and stage_steps.entry_rate_name = held_rate.rate_name
-            and target_record.period_start_date = held_rate.period_start_date
+        not held_rates.is_held_rate_stable as is_beyond_readiness
+    from held_rates
     left join volatility as next_rate
-        on view_periods.conversion_view = next_rate.conversion_view
-            and stage_steps.next_entry_rate_name = next_rate.rate_name
-            and target_record.period_start_date = next_rate.period_start_date
-    inner join held_stability
-        on view_periods.conversion_view = held_stability.conversion_view
-            and target_record.department = held_stability.department
-            and target_record.period_start_date = held_stability.period_start_date
+        on held_rates.conversion_view = next_rate.conversion_view
+            and held_rates.next_entry_rate_name = next_rate.rate_name
+            and held_rates.period_start_date = next_rate.period_start_date
 
 )
 

@@ -15,23 +15,27 @@
     from here and their chain from the seed funnel_factors, so a factor added to
     the seed (handled, for one) needs no change in their SQL.
 #}
-{#- (stage, value column, effective count column) -#}
 {%- set period_columns = [
-    ('lead', 'leads_count', 'leads_count'),
-    ('handled', 'handled_count', 'handled_count'),
-    ('appointment', 'appointments_count', 'appointments_count'),
-    ('pipeline', 'pipeline_count', 'pipeline_count'),
-    ('won', 'won_count', 'won_count'),
-    ('won_amount', 'won_amount', 'won_deals_effective_count'),
+    ('lead', 'leads_count'),
+    ('handled', 'handled_count'),
+    ('appointment', 'appointments_count'),
+    ('pipeline', 'pipeline_count'),
+    ('won', 'won_count'),
+    ('won_amount', 'won_amount'),
 ] -%}
 {%- set cohort_columns = [
-    ('lead', 'leads_count', 'leads_count'),
-    ('handled', 'reached_handled_within_window_count', 'reached_handled_within_window_count'),
-    ('appointment', 'reached_appointment_within_window_count', 'reached_appointment_within_window_count'),
-    ('pipeline', 'reached_pipeline_within_window_count', 'reached_pipeline_within_window_count'),
-    ('won', 'reached_won_within_window_count', 'reached_won_within_window_count'),
-    ('won_amount', 'won_amount_within_window', 'won_amount_within_window_effective_count'),
+    ('lead', 'leads_count'),
+    ('handled', 'reached_handled_within_window_count'),
+    ('appointment', 'reached_appointment_within_window_count'),
+    ('pipeline', 'reached_pipeline_within_window_count'),
+    ('won', 'reached_won_within_window_count'),
+    ('won_amount', 'won_amount_within_window'),
 ] -%}
+{#- a count is its own effective count; an amount names the column that holds its -#}
+{%- set effective_columns = {
+    'won_amount': 'won_deals_effective_count',
+    'won_amount_within_window': 'won_amount_within_window_effective_count',
+} -%}
 {%- set grain = funnel_period_grain() -%}
 
 with
@@ -52,7 +56,7 @@ cohorts as (
 
 final as (
 
-    {%- for stage, column, effective_column in period_columns %}
+    {%- for stage, column in period_columns %}
         select
             'period' as conversion_view,
             period_start_date,
@@ -60,11 +64,11 @@ final as (
             is_complete_period,
             '{{ stage }}' as kpi_stage,
             cast({{ column }} as {{ type_double() }}) as kpi_value,
-            cast({{ effective_column }} as {{ type_double() }}) as effective_count
+            cast({{ effective_columns.get(column, column) }} as {{ type_double() }}) as effective_count
         from periods
         union all
     {%- endfor %}
-    {%- for stage, column, effective_column in cohort_columns %}
+    {%- for stage, column in cohort_columns %}
         select
             'cohort' as conversion_view,
             cohort_start_date as period_start_date,
@@ -72,7 +76,7 @@ final as (
             is_mature as is_complete_period,
             '{{ stage }}' as kpi_stage,
             cast({{ column }} as {{ type_double() }}) as kpi_value,
-            cast({{ effective_column }} as {{ type_double() }}) as effective_count
+            cast({{ effective_columns.get(column, column) }} as {{ type_double() }}) as effective_count
         from cohorts
         {% if not loop.last %}union all{% endif %}
     {%- endfor %}
