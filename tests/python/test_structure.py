@@ -60,7 +60,7 @@ ALLOWED_REJOINS = {
     ("dim_campaigns", "fct_campaign_period_costs", "fct_campaign_period_handoffs"),
     ("dim_campaigns", "fct_campaign_period_handoffs", "fct_campaign_performance_rollups"),
     ("fct_funnel_leads", "fct_channel_appointment_expectations", "fct_campaign_period_handoffs"),
-    ("int_users_departments", "int_activity_milestones", "int_person_milestones"),
+    ("int_users_departments", "int_activity_milestones", "int_person_stages"),
 }
 MAX_LEAF_FANOUT = 3
 

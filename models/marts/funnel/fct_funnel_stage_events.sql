@@ -2,9 +2,10 @@
     One row per stage event: per person and funnel stage reached, except won,
     which has one row per won deal (a person's repeat wins are dated in their
     own periods, with their own amounts; reach_sequence = 1 is the person's
-    first reach of a stage, so persons are counted on it). The long form of
-    fct_funnel_leads that period counts are made from, so every mart counts
-    a stage the same way. Excluded leads (test, deleted, duplicate persons,
+    first reach of a stage, so persons are counted on it): the lead, then
+    int_person_stages for the persons the funnel counts, with their source
+    channel, tier and segment. Period counts are made from it, so every mart
+    counts a stage the same way. Excluded leads (test, deleted, duplicate persons,
     created after the as-of date) are not here. Persons who entered as a
     contact without a lead (entry_point = 'contact') are here from the first
     stage after the lead they reached: they count at handled, appointment,
@@ -31,9 +32,9 @@ contact_persons as (
 
 ),
 
-opportunities as (
+person_stages as (
 
-    select * from {{ ref('revenue_funnel', 'int_opportunity_outcomes') }}
+    select * from {{ ref('revenue_funnel', 'int_person_stages') }}
 
 ),
 
@@ -43,10 +44,6 @@ persons as (
         person_id,
         'lead' as entry_point,
         lead_created_at,
-        handled_at,
-        appointment_at,
-        pipeline_at,
-        won_at,
         source_channel,
         icp_tier,
         employee_segment
@@ -58,10 +55,6 @@ persons as (
         person_id,
         'contact' as entry_point,
         cast(null as {{ dbt.type_timestamp() }}) as lead_created_at,
-        handled_at,
-        appointment_at,
-        pipeline_at,
-        won_at,
         -- no lead, so no source touch
         'Unattributed' as source_channel,
         icp_tier,
@@ -70,58 +63,42 @@ persons as (
 
 ),
 
-won_deals as (
-
-    -- the person's first won deal is the one int_person_milestones dates won_at by
-    select
-        person_id,
-        opportunity_id,
-        won_at,
-        amount,
-        row_number() over (partition by person_id order by won_at, opportunity_id) as reach_sequence
-    from opportunities
-    where
-        won_at is not null
-        and person_id is not null
-
-),
-
 unpivoted as (
 
-    {%- for stage in ['lead', 'handled', 'appointment', 'pipeline'] %}
-        select
-            person_id,
-            entry_point,
-            '{{ stage }}' as funnel_stage,
-            1 as reach_sequence,
-            cast(null as {{ dbt.type_string() }}) as opportunity_id,
-            {{ 'lead_created_at' if stage == 'lead' else stage ~ '_at' }} as reached_at,
-            cast(null as {{ type_double() }}) as won_amount,
-            source_channel,
-            icp_tier,
-            employee_segment,
-            lead_created_at
-        from persons
-        where {{ 'lead_created_at' if stage == 'lead' else stage ~ '_at' }} is not null
-        union all
-    {%- endfor %}
+    select
+        person_id,
+        entry_point,
+        'lead' as funnel_stage,
+        1 as reach_sequence,
+        cast(null as {{ dbt.type_string() }}) as opportunity_id,
+        lead_created_at as reached_at,
+        cast(null as {{ type_double() }}) as won_amount,
+        source_channel,
+        icp_tier,
+        employee_segment,
+        lead_created_at
+    from persons
+    where
+        entry_point = 'lead'
+        and lead_created_at is not null
+
+    union all
 
     select
         persons.person_id,
         persons.entry_point,
-        'won' as funnel_stage,
-        won_deals.reach_sequence,
-        won_deals.opportunity_id,
-        won_deals.won_at as reached_at,
-        won_deals.amount as won_amount,
+        person_stages.funnel_stage,
+        person_stages.reach_sequence,
+        person_stages.opportunity_id,
+        person_stages.reached_at,
+        person_stages.won_amount,
         persons.source_channel,
         persons.icp_tier,
         persons.employee_segment,
         persons.lead_created_at
     from persons
-    inner join won_deals
-        on persons.person_id = won_deals.person_id
-    where persons.won_at is not null
+    inner join person_stages
+        on persons.person_id = person_stages.person_id
 
 ),
 
