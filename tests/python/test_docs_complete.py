@@ -259,7 +259,7 @@ def test_a_description_removed_from_yaml_fails_the_check(
 ) -> None:
     """End to end: delete descriptions from the YAML of a copy of the project, parse it, check."""
     project = _copy_project(tmp_path / "project")
-    kpis_yml = project / "models" / "marts" / "funnel" / "fct_department_kpis.yml"
+    kpis_yml = project / "models" / "marts" / "controllability" / "fct_department_kpis.yml"
     kpis = yaml.safe_load(kpis_yml.read_text())
     model = kpis["models"][0]
     del model["description"]
@@ -286,7 +286,7 @@ def test_a_description_removed_from_yaml_fails_the_check(
     assert sorted(problems - set(undocumented(manifest, relation_columns))) == [
         "macro days_between (macros/cross_db/days_between.sql): no description in macros/_macros.yml",
         "model base_salesforce__lead column rating: not in the model's YAML",
-        "model fct_department_kpis (models/marts/funnel/fct_department_kpis.sql): no description",
+        "model fct_department_kpis (models/marts/controllability/fct_department_kpis.sql): no description",
         "model fct_department_kpis column pacing_rate: no description",
         "snapshot snap_salesforce__opportunities column stage_name: not in the snapshot's YAML",
     ]

@@ -36,6 +36,7 @@ targets as (
 kpi_periods as (
 
     select * from {{ ref('revenue_funnel', 'fct_department_kpi_periods') }}
+    where period_grain = '{{ funnel_period_grain() }}'
 
 ),
 

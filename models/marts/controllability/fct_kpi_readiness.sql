@@ -22,7 +22,8 @@ kpi_periods as (
 
     select * from {{ ref('revenue_funnel', 'fct_department_kpi_periods') }}
     where
-        is_complete_period
+        period_grain = '{{ funnel_period_grain() }}'
+        and is_complete_period
         and department in {{ sql_string_list(tracked_departments) }}
 
 ),
