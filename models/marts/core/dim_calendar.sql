@@ -13,9 +13,9 @@ leads as (
 
 ),
 
-milestones as (
+person_stages as (
 
-    select * from {{ ref('revenue_funnel', 'int_person_milestones') }}
+    select * from {{ ref('revenue_funnel', 'int_person_stages') }}
 
 ),
 
@@ -31,10 +31,9 @@ entries as (
     -- leads created before var plausible_date_min are excluded from the funnel: no empty years for them
     select min(created_at) as entered_at from leads
     where created_at >= {{ plausibility_bounds().date_min }}
-    {%- for milestone in ['handled_at', 'appointment_at', 'pipeline_at', 'won_at'] %}
-        union all
-        select min({{ milestone }}) as entered_at from milestones
-    {%- endfor %}
+    union all
+    -- the earliest stage any person reached after the lead
+    select min(reached_at) as entered_at from person_stages
 
 ),
 
