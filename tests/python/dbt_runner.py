@@ -10,11 +10,14 @@ import os
 import shlex
 import subprocess
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
+import pytest
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 DBT = str(Path(sys.executable).with_name("dbt"))
@@ -24,6 +27,12 @@ DBT = str(Path(sys.executable).with_name("dbt"))
 class DbtResult:
     returncode: int
     output: str
+
+
+def skipped_on_purpose(variable: str) -> pytest.MarkDecorator:
+    """Skips what it marks when the environment sets `variable` (REVENUE_FUNNEL_SKIP_POSTGRES,
+    REVENUE_FUNNEL_SKIP_SPARK) to 1: a target that cannot run is a failure, not a skip, otherwise."""
+    return pytest.mark.skipif(os.environ.get(variable) == "1", reason=f"{variable}=1")
 
 
 def run_dbt(
@@ -141,6 +150,30 @@ def start_postgres(env: dict[str, str] | None = None) -> dict[str, str]:
     return {**(env or {}), **parse_exports(completed.stdout)}
 
 
+@contextmanager
+def own_postgres_database(dbname: str, skipped: str) -> Iterator[dict[str, str]]:
+    """A Postgres database `dbname` of the caller's own on the server scripts/start_postgres.sh
+    starts (yields its DBT_POSTGRES_* variables), dropped at the end. A server that cannot be
+    started fails the test: REVENUE_FUNNEL_SKIP_POSTGRES=1 skips `skipped` on purpose."""
+    import psycopg2
+
+    try:
+        env = start_postgres({"DBT_POSTGRES_DBNAME": dbname})
+    except subprocess.CalledProcessError as error:
+        pytest.fail(
+            "scripts/start_postgres.sh could not start Postgres (set REVENUE_FUNNEL_SKIP_POSTGRES=1 "
+            f"to skip {skipped} on purpose):\n{error.stderr}"
+        )
+    try:
+        yield env
+    finally:
+        con = psycopg2.connect(postgres_dsn(env, dbname="postgres"))
+        con.autocommit = True
+        with con.cursor() as cursor:
+            cursor.execute(f'drop database if exists "{dbname}" with (force)')
+        con.close()
+
+
 def parse_exports(output: str) -> dict[str, str]:
     """The variables of `export NAME=value` lines (values shell-quoted or bare) in a script's output."""
     exported: dict[str, str] = {}
@@ -167,10 +200,11 @@ def postgres_dsn(env: dict[str, str], dbname: str | None = None) -> str:
     return " ".join(f"{key}={quoted(value)}" for key, value in parts.items() if value)
 
 
-def load_raw_postgres(raw_database: Path, env: dict[str, str]) -> None:
-    """Copy schema salesforce of a DuckDB file into the Postgres database of `env`."""
+def load_raw_postgres(raw_database: Path, env: dict[str, str], *extra_args: str) -> None:
+    """Copy schema salesforce of a DuckDB file into the Postgres database of `env`; extra_args go
+    to scripts/load_raw_postgres.py as they are (--schema ...)."""
     subprocess.run(
-        [sys.executable, str(LOAD_RAW_POSTGRES), "--quiet", "--duckdb", str(raw_database)],
+        [sys.executable, str(LOAD_RAW_POSTGRES), "--quiet", "--duckdb", str(raw_database), *extra_args],
         env={**os.environ, **env},
         check=True,
         capture_output=True,
@@ -283,6 +317,43 @@ def values_match(left: object, right: object) -> bool:
 
 def fetch_sorted(rows: list[tuple]) -> list[tuple]:
     return sorted((tuple(normalize(value) for value in row) for row in rows), key=sort_key)
+
+
+def build_on_duckdb_and(target: str, env: dict[str, str], duckdb_file: Path, work: Path) -> None:
+    """`dbt build --full-refresh` of the same raw data twice, in parallel: on the DuckDB file and
+    on `target` (reached with `env`), each in work/<target>. Both must pass."""
+
+    def build(name: str, build_env: dict[str, str]) -> DbtResult:
+        return run_dbt_target(["build", "--full-refresh"], name, work / name, env=build_env)
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        on_duckdb = pool.submit(build, "duckdb", {"DBT_DUCKDB_PATH": str(duckdb_file)})
+        on_other = pool.submit(build, target, env)
+        duckdb_result, other_result = on_duckdb.result(), on_other.result()
+    assert duckdb_result.returncode == 0, duckdb_result.output[-6000:]
+    assert other_result.returncode == 0, other_result.output[-6000:]
+
+
+def key_mart_differences(duckdb_file: Path, mart: str, compare: Callable[[str], list[str]]) -> list[str]:
+    """compare(mart): the differences of a mart between the builds, once the DuckDB one has rows."""
+    _, rows = query_with_columns(duckdb_file, f'select count(*) from main."{mart}"')
+    if rows[0][0] == 0:
+        return [f"{mart} is empty on DuckDB: nothing would be compared"]
+    return compare(mart)
+
+
+def other_mart_differences(
+    duckdb_file: Path,
+    key_marts: Sequence[str],
+    prefixes: tuple[str, ...],
+    compare: Callable[[str], list[str]],
+) -> list[str]:
+    """compare(mart) of every mart of the DuckDB build (names starting with `prefixes`) but the
+    key marts, and there must be some."""
+    marts = [name for name in duckdb_marts(duckdb_file, prefixes) if name not in key_marts]
+    if not marts:
+        return ["no marts found in the DuckDB build"]
+    return [problem for mart in marts for problem in compare(mart)]
 
 
 def duckdb_marts(database: Path, prefixes: tuple[str, ...]) -> list[str]:

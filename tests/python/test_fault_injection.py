@@ -9,8 +9,9 @@ The scheduled job (scripts/run_job.py) is exercised on DuckDB files: stale feed,
 concurrent runs and two writers on one publication, a killed or signalled build, out of memory,
 failing tests, the publication gates, a full disk, a corrupt or missing build file, permissions.
 
-Each case is documented in docs/fault_injection.md (section "The cases", same names as the tests;
-tests/python/test_docs_complete.py checks both lists match).
+Each case is documented in docs/fault_injection.md (section "The cases", same names as the tests,
+test_<case> for each case of a test parametrized with for_each_case; tests/python/test_docs_complete.py
+checks both lists match).
 
 Targets: the SQL-level cases are parametrized by `target`: DuckDB and Postgres (on the server
 of scripts/start_postgres.sh) by default; REVENUE_FUNNEL_FAULT_TARGETS=duckdb narrows them, and
@@ -48,6 +49,7 @@ from faults import (
     CaseResult,
     DuckdbTarget,
     Holder,
+    Inject,
     JobPaths,
     PostgresTarget,
     Step,
@@ -355,37 +357,51 @@ def inject_null_role_developer_names(con: duckdb.DuckDBPyConnection) -> None:
 
 # --- the cases -----------------------------------------------------------------------------------
 
-LEAD_FUNNEL = funnel_selection("lead")
 # the leads unconverted_leads() picks, read from a built warehouse
 FIRST_UNCONVERTED = (
     "select lead_id from stg_salesforce__leads where not is_converted order by lead_id limit {count}"
 )
+
+
+def funnel_case(
+    name: str,
+    inject: Inject,
+    *tables: str,
+    marts: tuple[str, ...] = ("fct_funnel_periods",),
+    variables: dict | None = None,
+) -> Case:
+    """A fault in `tables`, then a build of everything from them to `marts` (funnel_selection)."""
+    return Case(name, tables, inject, (build_step(funnel_selection(*tables, marts=marts), variables),))
+
+
+def staging_case(name: str, inject: Inject, table: str, *also: str) -> Case:
+    """A fault in `table`, then a build of its staging (staging_selection) and the nodes `also`."""
+    return Case(name, (table,), inject, (build_step(" ".join([staging_selection(table), *also])),))
+
+
+def var_case(name: str, select: str, variables: dict) -> Case:
+    """No fault in the data: a `dbt run` of `select` given the vars `variables`."""
+    return Case(name, (), None, (Step(("run", "--select", select), variables),))
+
+
+PERIODS_AND_CALENDAR = ("fct_funnel_periods", "dim_calendar")
+LEAD_STAGING = "base_salesforce__lead stg_salesforce__leads"
+HOSTILE_DOMAIN = "example.com'); drop table salesforce.lead; --"
 CASES: dict[str, Case] = {
     case.name: case
     for case in [
-        Case("duplicate_resynced_rows", ("lead",), inject_duplicates, (build_step(LEAD_FUNNEL),)),
-        Case("null_ids", ("lead",), inject_null_ids, (build_step(LEAD_FUNNEL),)),
-        Case("soft_deleted_exclude", ("lead",), inject_soft_deletes, (build_step(LEAD_FUNNEL),)),
-        Case(
-            "soft_deleted_flag",
-            ("lead",),
-            inject_soft_deletes,
-            (build_step(LEAD_FUNNEL, {"salesforce_deleted_records": "flag"}),),
+        funnel_case("duplicate_resynced_rows", inject_duplicates, "lead"),
+        funnel_case("null_ids", inject_null_ids, "lead"),
+        funnel_case("soft_deleted_exclude", inject_soft_deletes, "lead"),
+        funnel_case(
+            "soft_deleted_flag", inject_soft_deletes, "lead", variables={"salesforce_deleted_records": "flag"}
         ),
-        Case(
-            "fivetran_deleted_rows",
-            ("lead",),
-            inject_fivetran_deletes,
-            (build_step(staging_selection("lead") + " snap_salesforce__leads"),),
+        staging_case("fivetran_deleted_rows", inject_fivetran_deletes, "lead", "snap_salesforce__leads"),
+        staging_case(
+            "vanished_rows_recorded_by_snapshot", inject_vanished_rows, "lead", "snap_salesforce__leads"
         ),
-        Case(
-            "vanished_rows_recorded_by_snapshot",
-            ("lead",),
-            inject_vanished_rows,
-            (build_step(staging_selection("lead") + " snap_salesforce__leads"),),
-        ),
-        Case("merged_records", ("lead",), inject_merge, (build_step(LEAD_FUNNEL),)),
-        Case("empty_source_table", ("event",), inject_empty_events, (build_step(funnel_selection("event")),)),
+        funnel_case("merged_records", inject_merge, "lead"),
+        funnel_case("empty_source_table", inject_empty_events, "event"),
         Case(
             "empty_source_table_refilled",
             ("event",),
@@ -405,51 +421,16 @@ CASES: dict[str, Case] = {
             # Postgres: a session in Tokyo time must not shift the instants
             (Step(build_step(funnel_selection("event", "lead")).args, env=(("PGTZ", "Asia/Tokyo"),)),),
         ),
-        Case(
-            "offset_timestamp_strings",
-            ("event", "lead"),
-            inject_offset_strings,
-            (build_step(funnel_selection("event", "lead")),),
-        ),
-        Case(
-            "castable_string_amounts",
-            ("opportunity", "opportunity_history"),
-            inject_string_amounts,
-            (build_step(funnel_selection("opportunity", "opportunity_history")),),
-        ),
-        Case(
-            "non_castable_amount",
-            ("opportunity",),
-            inject_bad_amount,
-            (build_step(funnel_selection("opportunity")),),
-        ),
-        Case(
-            "unmapped_stage_name",
-            ("opportunity_history",),
-            inject_unmapped_stage,
-            (build_step(funnel_selection("opportunity_history")),),
-        ),
-        Case(
-            "won_stage_with_is_won_false",
-            ("opportunity",),
-            inject_won_flag_contradiction,
-            (build_step(funnel_selection("opportunity")),),
-        ),
-        Case(
-            "exchange_rate_static_fallback",
-            ("dated_conversion_rate",),
-            inject_dated_rate_hole,
-            (build_step(funnel_selection("dated_conversion_rate")),),
-        ),
-        Case(
-            "exchange_rate_missing",
-            ("dated_conversion_rate", "currency_type"),
-            inject_missing_rate,
-            (build_step(funnel_selection("dated_conversion_rate", "currency_type")),),
-        ),
-        Case("removed_optional_column", ("lead",), inject_drop_optional_column, (build_step(LEAD_FUNNEL),)),
-        Case("removed_id_column", ("task",), inject_drop_id_column, (build_step(staging_selection("task")),)),
-        Case("new_custom_column", ("lead",), inject_custom_column, (build_step(LEAD_FUNNEL),)),
+        funnel_case("offset_timestamp_strings", inject_offset_strings, "event", "lead"),
+        funnel_case("castable_string_amounts", inject_string_amounts, "opportunity", "opportunity_history"),
+        funnel_case("non_castable_amount", inject_bad_amount, "opportunity"),
+        funnel_case("unmapped_stage_name", inject_unmapped_stage, "opportunity_history"),
+        funnel_case("won_stage_with_is_won_false", inject_won_flag_contradiction, "opportunity"),
+        funnel_case("exchange_rate_static_fallback", inject_dated_rate_hole, "dated_conversion_rate"),
+        funnel_case("exchange_rate_missing", inject_missing_rate, "dated_conversion_rate", "currency_type"),
+        funnel_case("removed_optional_column", inject_drop_optional_column, "lead"),
+        staging_case("removed_id_column", inject_drop_id_column, "task"),
+        funnel_case("new_custom_column", inject_custom_column, "lead"),
         Case(
             "late_activity_incremental_run",
             ("task",),
@@ -468,97 +449,27 @@ CASES: dict[str, Case] = {
             inject_new_touch,
             (build_step("base_salesforce__campaign_member+"),),
         ),
-        Case(
+        funnel_case(
             "zero_count_period",
-            ("lead",),
             inject_zero_lead_month,
-            (
-                build_step(
-                    funnel_selection("lead", marts=("fct_funnel_periods", "fct_kpi_controllability_factors"))
-                ),
-            ),
+            "lead",
+            marts=("fct_funnel_periods", "fct_kpi_controllability_factors"),
         ),
-        Case(
-            "negative_won_amount",
-            ("opportunity",),
-            inject_negative_won_amount,
-            (build_step(funnel_selection("opportunity")),),
-        ),
-        Case(
-            "close_date_before_created_date",
-            ("opportunity",),
-            inject_close_before_created,
-            (build_step(funnel_selection("opportunity")),),
-        ),
-        Case(
-            "lead_created_in_1900",
-            ("lead",),
-            inject_lead_created_1900,
-            (build_step(funnel_selection("lead", marts=("fct_funnel_periods", "dim_calendar"))),),
-        ),
-        Case(
-            "task_loaded_in_2099",
-            ("task",),
-            inject_task_loaded_in_2099,
-            (build_step(funnel_selection("task", marts=("fct_funnel_periods", "dim_calendar"))),),
-        ),
-        Case(
-            "tied_duplicate_variant_last",
-            ("lead",),
-            inject_tied_duplicate_variant_last,
-            (build_step(staging_selection("lead")),),
-        ),
-        Case(
-            "tied_duplicate_variant_first",
-            ("lead",),
-            inject_tied_duplicate_variant_first,
-            (build_step(staging_selection("lead")),),
-        ),
-        Case(
-            "null_role_developer_names",
-            ("user_role",),
-            inject_null_role_developer_names,
-            (build_step(funnel_selection("user_role")),),
-        ),
-        Case(
+        funnel_case("negative_won_amount", inject_negative_won_amount, "opportunity"),
+        funnel_case("close_date_before_created_date", inject_close_before_created, "opportunity"),
+        funnel_case("lead_created_in_1900", inject_lead_created_1900, "lead", marts=PERIODS_AND_CALENDAR),
+        funnel_case("task_loaded_in_2099", inject_task_loaded_in_2099, "task", marts=PERIODS_AND_CALENDAR),
+        staging_case("tied_duplicate_variant_last", inject_tied_duplicate_variant_last, "lead"),
+        staging_case("tied_duplicate_variant_first", inject_tied_duplicate_variant_first, "lead"),
+        funnel_case("null_role_developer_names", inject_null_role_developer_names, "user_role"),
+        var_case(
             "hostile_string_var",
-            (),
-            None,
-            (
-                Step(
-                    ("run", "--select", "base_salesforce__lead"),
-                    {"salesforce_deleted_records": "exclude'; drop table salesforce.lead; --"},
-                ),
-            ),
+            "base_salesforce__lead",
+            {"salesforce_deleted_records": "exclude'; drop table salesforce.lead; --"},
         ),
-        Case(
-            "hostile_schema_var",
-            (),
-            None,
-            (Step(("run", "--select", "base_salesforce__lead"), {"salesforce_schema": HOSTILE_SCHEMA}),),
-        ),
-        Case(
-            "hostile_list_var_as_string",
-            (),
-            None,
-            (
-                Step(
-                    ("run", "--select", "base_salesforce__lead stg_salesforce__leads"),
-                    {"test_lead_email_domains": "example.com'); drop table salesforce.lead; --"},
-                ),
-            ),
-        ),
-        Case(
-            "hostile_list_var_item",
-            (),
-            None,
-            (
-                Step(
-                    ("run", "--select", "base_salesforce__lead stg_salesforce__leads"),
-                    {"test_lead_email_domains": ["example.com'); drop table salesforce.lead; --"]},
-                ),
-            ),
-        ),
+        var_case("hostile_schema_var", "base_salesforce__lead", {"salesforce_schema": HOSTILE_SCHEMA}),
+        var_case("hostile_list_var_as_string", LEAD_STAGING, {"test_lead_email_domains": HOSTILE_DOMAIN}),
+        var_case("hostile_list_var_item", LEAD_STAGING, {"test_lead_email_domains": [HOSTILE_DOMAIN]}),
     ]
 }
 
@@ -574,6 +485,20 @@ def uses(*names: str) -> Callable:
     return mark
 
 
+def for_each_case(expected: dict[str, object]) -> Callable:
+    """Parametrizes a test by case: one test per case (id: the case name) given `fault`, the case's
+    name, and `expected`, its value here. docs/fault_injection.md documents each as test_<case>;
+    a selected test builds only its own case."""
+    assert all(name in CASES for name in expected), list(expected)
+
+    def mark(function: Callable) -> Callable:
+        function.documented_as = tuple(f"test_{name}" for name in expected)
+        params = [pytest.param(name, value, id=name) for name, value in expected.items()]
+        return pytest.mark.parametrize(("fault", "expected"), params)(function)
+
+    return mark
+
+
 # --- fixtures ------------------------------------------------------------------------------------
 
 
@@ -585,7 +510,9 @@ def selected_cases(request: pytest.FixtureRequest, target: str) -> list[Case]:
         params = getattr(item, "callspec", None)
         if params is not None and params.params.get("pool", target) != target:
             continue
-        for name in getattr(getattr(item, "function", None), "fault_cases", ()):
+        fault = params.params.get("fault") if params is not None else None
+        declared = getattr(getattr(item, "function", None), "fault_cases", ())
+        for name in (fault,) if fault is not None else declared:
             if name not in names and target in CASES[name].targets:
                 names.append(name)
     return [CASES[name] for name in names]
@@ -686,6 +613,15 @@ def assert_clean(run_result: CaseResult) -> None:
     run = run_result.run
     assert run.returncode == 0, run.output[-4000:]
     assert run.problems == set(), run.problems
+
+
+def assert_passed(run_result: CaseResult, warnings: set[str] | None = None) -> None:
+    """The build passed and no node failed or errored; exactly `warnings` warned, unless None."""
+    run = run_result.run
+    assert run.returncode == 0, run.output[-4000:]
+    if warnings is not None:
+        assert run.with_status("warn") == warnings
+    assert run.with_status("fail", "error") == set()
 
 
 # --- the scheduled job (DuckDB files) ------------------------------------------------------------
@@ -1261,30 +1197,143 @@ def test_freshness_hostile_source_var(duckdb_pool: CasePool, work: Path) -> None
         )
 
 
+# --- faults the build absorbs --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Absorbed:
+    """What a fault the build absorbs comes to: the tables identical to the baseline; the one test
+    that warns (None: none warns); the moves of the lead row audit and of audit_funnel_exclusions,
+    the check counted as flagged, and one more check of the case's warehouse (None: not checked)."""
+
+    unchanged: tuple[str, ...]
+    warning: str | None = None
+    lead_audit: dict[str, int] | None = None
+    exclusions: dict[tuple[str, str], int] | None = None
+    flagged: str | None = None
+    check: Callable[[Warehouse], None] | None = None
+
+
+STAGED_LEADS_AND_FUNNEL = ("stg_salesforce__leads", "fct_funnel_leads", "fct_funnel_periods")
+FUNNEL = ("fct_funnel_leads", "fct_funnel_periods")
+STAGED_EVENTS_LEADS_AND_FUNNEL = ("stg_salesforce__events", "stg_salesforce__leads", *FUNNEL)
+
+
+def starts_at_is_a_timestamp_without_time_zone(warehouse: Warehouse) -> None:
+    starts_at = warehouse.columns("stg_salesforce__events")["starts_at"]
+    assert starts_at.startswith("timestamp")
+    assert "time zone" not in starts_at.replace("without time zone", "")
+
+
+def amount_local_is_a_double(warehouse: Warehouse) -> None:
+    assert warehouse.columns("stg_salesforce__opportunities")["amount_local"] in (
+        "double",
+        "double precision",
+    )
+
+
+def custom_column_is_not_staged(warehouse: Warehouse) -> None:
+    assert not any("secret" in column for column in warehouse.columns("stg_salesforce__leads"))
+
+
+def staging_keeps_the_raw_is_won(warehouse: Warehouse) -> None:
+    assert (
+        warehouse.scalar(
+            "select count(*) from stg_salesforce__opportunities "
+            "where stage_name = 'Closed Won' and not is_won"
+        )
+        == 1
+    )
+
+
+def lead_from_1900_is_excluded(warehouse: Warehouse) -> None:
+    assert warehouse.query(
+        "select is_created_before_plausible_date, is_excluded from fct_funnel_leads "
+        f"where lead_id = '{IMPLAUSIBLE_LEAD}'"
+    ) == [(True, True)]
+
+
+@for_each_case(
+    {
+        "duplicate_resynced_rows": Absorbed(
+            STAGED_LEADS_AND_FUNNEL,
+            lead_audit={"raw_row_count": 30, "duplicate_excluded_row_count": 30},
+            exclusions={},
+        ),
+        "null_ids": Absorbed(
+            STAGED_LEADS_AND_FUNNEL, lead_audit={"raw_row_count": 7, "missing_id_excluded_row_count": 7}
+        ),
+        "timestamptz_columns": Absorbed(
+            STAGED_EVENTS_LEADS_AND_FUNNEL, check=starts_at_is_a_timestamp_without_time_zone
+        ),
+        "offset_timestamp_strings": Absorbed(STAGED_EVENTS_LEADS_AND_FUNNEL),
+        "castable_string_amounts": Absorbed(
+            ("stg_salesforce__opportunities", "stg_salesforce__opportunity_history", *FUNNEL),
+            check=amount_local_is_a_double,
+        ),
+        "unmapped_stage_name": Absorbed(
+            ("fct_funnel_periods",),
+            warning=(
+                "in_config_table_stg_salesforce__opportunity_history_stage_name"
+                "__opportunity_stage_mapping__stage_name"
+            ),
+            exclusions={("opportunity_stage_visit", "unmapped_stage_name"): 1},
+        ),
+        # the seed opportunity_stage_mapping decides: the deal still counts as won; the audit shows
+        # the contradiction, counted once as flagged (not excluded)
+        "won_stage_with_is_won_false": Absorbed(
+            ("int_opportunity_outcomes", *FUNNEL),
+            exclusions={("opportunity", "is_won_contradicts_stage_mapping"): 1},
+            flagged="is_won_contradicts_stage_mapping",
+            check=staging_keeps_the_raw_is_won,
+        ),
+        "new_custom_column": Absorbed(STAGED_LEADS_AND_FUNNEL, check=custom_column_is_not_staged),
+        # won and pipeline dates come from the stage history, not the close date: no headline number
+        # moves, so it is flagged in the audit only
+        "close_date_before_created_date": Absorbed(
+            FUNNEL,
+            exclusions={("opportunity", "close_date_before_created_date"): 1},
+            flagged="close_date_before_created_date",
+        ),
+        # the raw row reaches staging and the funnel table, excluded and counted; no empty periods
+        # from 1900 on: the calendar, the as-of date and every period are unchanged
+        "lead_created_in_1900": Absorbed(
+            ("dim_calendar", "int_as_of_date", "fct_funnel_periods"),
+            warning="plausible_dates_stg_salesforce__leads_",
+            lead_audit={"raw_row_count": 1, "staged_row_count": 1},
+            exclusions={("lead", "created_before_plausible_date"): 1},
+            check=lead_from_1900_is_excluded,
+        ),
+        # the task stays (its activity is real), flagged and counted; the 2099 stamp never sets the
+        # as-of date: no centuries of periods or calendar days
+        "task_loaded_in_2099": Absorbed(
+            ("int_as_of_date", "dim_calendar", "fct_funnel_periods"),
+            warning="plausible_dates_stg_salesforce__tasks_",
+            exclusions={("task", "dated_after_plausible_date"): 1},
+        ),
+    }
+)
+def test_absorbed_fault(pool: CasePool, fault: str, expected: Absorbed) -> None:
+    case, base = result(pool, fault), baseline(pool)
+    if expected.warning is None:
+        assert_clean(case)
+    else:
+        assert_passed(case, {expected.warning})
+    if expected.lead_audit is not None:
+        assert audit_delta(case.warehouse, base, "lead") == expected.lead_audit
+    if expected.exclusions is not None:
+        assert exclusion_delta(case.warehouse, base) == expected.exclusions
+    if expected.flagged is not None:
+        treatment = case.warehouse.scalar(
+            f"select treatment from audit_funnel_exclusions where check_name = '{expected.flagged}'"
+        )
+        assert treatment == "flagged"
+    if expected.check is not None:
+        expected.check(case.warehouse)
+    assert_same(case.warehouse, base, *expected.unchanged)
+
+
 # --- duplicates, ids, deletes, merges ----------------------------------------------------------
-
-
-@uses("duplicate_resynced_rows")
-def test_duplicate_resynced_rows(pool: CasePool) -> None:
-    case, base = result(pool, "duplicate_resynced_rows"), baseline(pool)
-    assert_clean(case)
-    assert audit_delta(case.warehouse, base, "lead") == {
-        "raw_row_count": 30,
-        "duplicate_excluded_row_count": 30,
-    }
-    assert_same(case.warehouse, base, "stg_salesforce__leads", "fct_funnel_leads", "fct_funnel_periods")
-    assert exclusion_delta(case.warehouse, base) == {}
-
-
-@uses("null_ids")
-def test_null_ids(pool: CasePool) -> None:
-    case, base = result(pool, "null_ids"), baseline(pool)
-    assert_clean(case)
-    assert audit_delta(case.warehouse, base, "lead") == {
-        "raw_row_count": 7,
-        "missing_id_excluded_row_count": 7,
-    }
-    assert_same(case.warehouse, base, "stg_salesforce__leads", "fct_funnel_leads", "fct_funnel_periods")
 
 
 @uses("soft_deleted_exclude")
@@ -1431,56 +1480,6 @@ def test_empty_source_table_refilled(pool: CasePool) -> None:
 # --- types and time zones ------------------------------------------------------------------------
 
 
-@uses("timestamptz_columns")
-def test_timestamptz_columns(pool: CasePool) -> None:
-    case, base = result(pool, "timestamptz_columns"), baseline(pool)
-    assert_clean(case)
-    assert case.warehouse.columns("stg_salesforce__events")["starts_at"].startswith("timestamp")
-    assert "time zone" not in case.warehouse.columns("stg_salesforce__events")["starts_at"].replace(
-        "without time zone", ""
-    )
-    assert_same(
-        case.warehouse,
-        base,
-        "stg_salesforce__events",
-        "stg_salesforce__leads",
-        "fct_funnel_leads",
-        "fct_funnel_periods",
-    )
-
-
-@uses("offset_timestamp_strings")
-def test_offset_timestamp_strings(pool: CasePool) -> None:
-    case, base = result(pool, "offset_timestamp_strings"), baseline(pool)
-    assert_clean(case)
-    assert_same(
-        case.warehouse,
-        base,
-        "stg_salesforce__events",
-        "stg_salesforce__leads",
-        "fct_funnel_leads",
-        "fct_funnel_periods",
-    )
-
-
-@uses("castable_string_amounts")
-def test_castable_string_amounts(pool: CasePool) -> None:
-    case, base = result(pool, "castable_string_amounts"), baseline(pool)
-    assert_clean(case)
-    assert case.warehouse.columns("stg_salesforce__opportunities")["amount_local"] in (
-        "double",
-        "double precision",
-    )
-    assert_same(
-        case.warehouse,
-        base,
-        "stg_salesforce__opportunities",
-        "stg_salesforce__opportunity_history",
-        "fct_funnel_leads",
-        "fct_funnel_periods",
-    )
-
-
 @uses("non_castable_amount")
 def test_non_castable_amount(pool: CasePool) -> None:
     case = result(pool, "non_castable_amount")
@@ -1497,43 +1496,6 @@ def test_non_castable_amount(pool: CasePool) -> None:
     }
     assert expected[pool.target.name] in message, message
     assert run.status("int_opportunity_outcomes") == "skipped"
-
-
-@uses("unmapped_stage_name")
-def test_unmapped_stage_name(pool: CasePool) -> None:
-    case, base = result(pool, "unmapped_stage_name"), baseline(pool)
-    run = case.run
-    assert run.returncode == 0, run.output[-4000:]
-    assert run.with_status("warn") == {
-        "in_config_table_stg_salesforce__opportunity_history_stage_name__opportunity_stage_mapping__stage_name"
-    }
-    assert run.with_status("fail", "error") == set()
-    assert exclusion_delta(case.warehouse, base) == {("opportunity_stage_visit", "unmapped_stage_name"): 1}
-    assert_same(case.warehouse, base, "fct_funnel_periods")
-
-
-@uses("won_stage_with_is_won_false")
-def test_won_stage_with_is_won_false(pool: CasePool) -> None:
-    case, base = result(pool, "won_stage_with_is_won_false"), baseline(pool)
-    assert_clean(case)
-    # the seed opportunity_stage_mapping decides: the deal still counts as won
-    assert (
-        case.warehouse.scalar(
-            "select count(*) from stg_salesforce__opportunities "
-            "where stage_name = 'Closed Won' and not is_won"
-        )
-        == 1
-    )
-    assert_same(case.warehouse, base, "int_opportunity_outcomes", "fct_funnel_leads", "fct_funnel_periods")
-    # and the audit shows the contradiction, counted once as flagged (not excluded)
-    assert exclusion_delta(case.warehouse, base) == {("opportunity", "is_won_contradicts_stage_mapping"): 1}
-    assert (
-        case.warehouse.scalar(
-            "select treatment from audit_funnel_exclusions "
-            "where check_name = 'is_won_contradicts_stage_mapping'"
-        )
-        == "flagged"
-    )
 
 
 @uses("exchange_rate_static_fallback")
@@ -1569,9 +1531,7 @@ def test_exchange_rate_static_fallback(pool: CasePool) -> None:
 @uses("exchange_rate_missing")
 def test_exchange_rate_missing(pool: CasePool) -> None:
     case, base = result(pool, "exchange_rate_missing"), baseline(pool)
-    run = case.run
-    assert run.returncode == 0, run.output[-4000:]
-    assert run.with_status("fail", "error") == set()
+    assert_passed(case)
     # persons with a deal won in EUR in the month without any EUR rate
     won_in_hole = base.scalar(
         "select count(distinct person_id) from int_opportunity_outcomes where currency_code = 'EUR' "
@@ -1618,35 +1578,25 @@ def test_removed_id_column(pool: CasePool) -> None:
     assert run.status("stg_salesforce__tasks") == "skipped"
 
 
-@uses("new_custom_column")
-def test_new_custom_column(pool: CasePool) -> None:
-    case, base = result(pool, "new_custom_column"), baseline(pool)
-    assert_clean(case)
-    assert not any("secret" in column for column in case.warehouse.columns("stg_salesforce__leads"))
-    assert_same(case.warehouse, base, "stg_salesforce__leads", "fct_funnel_leads", "fct_funnel_periods")
-
-
 # --- incremental staging -------------------------------------------------------------------------
 
 
-@uses("late_activity_incremental_run")
-def test_late_activity_incremental_run(pool: CasePool) -> None:
-    case = result(pool, "late_activity_incremental_run")
+@for_each_case(
+    {
+        # within incremental_lookback_days of the watermark: picked up; a week beyond it: missed
+        "late_activity_incremental_run": (["late_within"], True),
+        "late_activity_full_refresh": (["late_beyond", "late_within"], False),
+    }
+)
+def test_late_activity(pool: CasePool, fault: str, expected: tuple[list[str], bool]) -> None:
+    staged, incremental = expected
+    case = result(pool, fault)
     assert_clean(case)
-    assert "incremental" in case.run.output.lower()
-    # within incremental_lookback_days of the watermark: picked up; a week beyond it: missed
+    if incremental:
+        assert "incremental" in case.run.output.lower()
     assert case.warehouse.query(
         "select task_id from stg_salesforce__tasks where task_id like 'late%' order by task_id"
-    ) == [("late_within",)]
-
-
-@uses("late_activity_full_refresh")
-def test_late_activity_full_refresh(pool: CasePool) -> None:
-    case = result(pool, "late_activity_full_refresh")
-    assert_clean(case)
-    assert case.warehouse.query(
-        "select task_id from stg_salesforce__tasks where task_id like 'late%' order by task_id"
-    ) == [("late_beyond",), ("late_within",)]
+    ) == [(task,) for task in staged]
 
 
 @uses("new_touch_incremental_attribution")
@@ -1683,9 +1633,7 @@ def test_new_touch_recomputes_only_its_person(pool: CasePool) -> None:
 @uses("zero_count_period")
 def test_zero_count_period(pool: CasePool) -> None:
     case, base = result(pool, "zero_count_period"), baseline(pool)
-    run = case.run
-    assert run.returncode == 0, run.output[-4000:]
-    assert run.with_status("fail", "error") == set()
+    assert_passed(case)
     month = case.warehouse.query(
         "select leads_count, handled_count, appointments_count, lead_factor, appointment_factor, "
         "handled_rate from fct_funnel_periods "
@@ -1727,33 +1675,36 @@ def raw_intact(case: Warehouse, base: Warehouse) -> None:
         assert case.scalar(count) == base.scalar(count)
 
 
-@uses("hostile_string_var")
-def test_hostile_string_var(pool: CasePool) -> None:
-    case, base = result(pool, "hostile_string_var"), baseline(pool)
-    # refused while dbt parses the project (exit 2), before any SQL
-    assert case.run.returncode == 2
-    assert (
-        "var 'salesforce_deleted_records' is exclude'; drop table salesforce.lead; --; "
-        "allowed values: exclude, flag" in case.run.output
-    )
-    raw_intact(case.warehouse, base)
+@dataclass(frozen=True)
+class Refused:
+    """A hostile var dbt refuses: its exit code, its message, the model that errors (None: none)."""
+
+    exit_code: int
+    message: str
+    errored: str | None = None
 
 
-@uses("hostile_schema_var")
-def test_hostile_schema_var(pool: CasePool) -> None:
-    case, base = result(pool, "hostile_schema_var"), baseline(pool)
-    # refused when the base model compiles, before the raw relation is described
-    assert case.run.returncode == 1
-    assert case.run.status("base_salesforce__lead") == "error"
-    assert "var 'salesforce_schema' must be a plain identifier" in case.run.output
-    raw_intact(case.warehouse, base)
-
-
-@uses("hostile_list_var_as_string")
-def test_hostile_list_var_as_string(pool: CasePool) -> None:
-    case, base = result(pool, "hostile_list_var_as_string"), baseline(pool)
-    assert case.run.returncode == 2
-    assert "var 'test_lead_email_domains' must be a list of strings" in case.run.output
+@for_each_case(
+    {
+        # refused while dbt parses the project (exit 2), before any SQL
+        "hostile_string_var": Refused(
+            2,
+            "var 'salesforce_deleted_records' is exclude'; drop table salesforce.lead; --; "
+            "allowed values: exclude, flag",
+        ),
+        # refused when the base model compiles, before the raw relation is described
+        "hostile_schema_var": Refused(
+            1, "var 'salesforce_schema' must be a plain identifier", errored="base_salesforce__lead"
+        ),
+        "hostile_list_var_as_string": Refused(2, "var 'test_lead_email_domains' must be a list of strings"),
+    }
+)
+def test_hostile_var_refused(pool: CasePool, fault: str, expected: Refused) -> None:
+    case, base = result(pool, fault), baseline(pool)
+    assert case.run.returncode == expected.exit_code
+    if expected.errored is not None:
+        assert case.run.status(expected.errored) == "error"
+    assert expected.message in case.run.output
     raw_intact(case.warehouse, base)
 
 
@@ -1780,11 +1731,8 @@ def total_won_amount(warehouse: Warehouse) -> float:
 @uses("negative_won_amount")
 def test_negative_won_amount(pool: CasePool) -> None:
     case, base = result(pool, "negative_won_amount"), baseline(pool)
-    run = case.run
-    assert run.returncode == 0, run.output[-4000:]
     # kept in the funnel (the CRM is the system of record), but the build warns and the audit counts it
-    assert run.with_status("warn") == {"assert_won_amounts_are_plausible"}
-    assert run.with_status("fail", "error") == set()
+    assert_passed(case, {"assert_won_amounts_are_plausible"})
     assert exclusion_delta(case.warehouse, base) == {("opportunity", "negative_amount"): 1}
     (opportunity_id, amount), *_ = base.query(
         "select opportunity_id, amount from int_opportunity_outcomes "
@@ -1801,54 +1749,6 @@ def test_negative_won_amount(pool: CasePool) -> None:
         )
         == NEGATIVE_WON_AMOUNT
     )
-
-
-@uses("close_date_before_created_date")
-def test_close_date_before_created_date(pool: CasePool) -> None:
-    case, base = result(pool, "close_date_before_created_date"), baseline(pool)
-    # won and pipeline dates come from the stage history, not the close date: no headline number
-    # moves, so it is flagged in the audit only
-    assert_clean(case)
-    assert exclusion_delta(case.warehouse, base) == {("opportunity", "close_date_before_created_date"): 1}
-    assert (
-        case.warehouse.scalar(
-            "select treatment from audit_funnel_exclusions "
-            "where check_name = 'close_date_before_created_date'"
-        )
-        == "flagged"
-    )
-    assert_same(case.warehouse, base, "fct_funnel_leads", "fct_funnel_periods")
-
-
-@uses("lead_created_in_1900")
-def test_lead_created_in_1900(pool: CasePool) -> None:
-    case, base = result(pool, "lead_created_in_1900"), baseline(pool)
-    run = case.run
-    assert run.returncode == 0, run.output[-4000:]
-    assert run.with_status("warn") == {"plausible_dates_stg_salesforce__leads_"}
-    assert run.with_status("fail", "error") == set()
-    # the raw row reaches staging and the funnel table, excluded and counted
-    assert audit_delta(case.warehouse, base, "lead") == {"raw_row_count": 1, "staged_row_count": 1}
-    assert exclusion_delta(case.warehouse, base) == {("lead", "created_before_plausible_date"): 1}
-    assert case.warehouse.query(
-        "select is_created_before_plausible_date, is_excluded from fct_funnel_leads "
-        f"where lead_id = '{IMPLAUSIBLE_LEAD}'"
-    ) == [(True, True)]
-    # no empty periods from 1900 on: the calendar, the as-of date and every period are unchanged
-    assert_same(case.warehouse, base, "dim_calendar", "int_as_of_date", "fct_funnel_periods")
-
-
-@uses("task_loaded_in_2099")
-def test_task_loaded_in_2099(pool: CasePool) -> None:
-    case, base = result(pool, "task_loaded_in_2099"), baseline(pool)
-    run = case.run
-    assert run.returncode == 0, run.output[-4000:]
-    assert run.with_status("warn") == {"plausible_dates_stg_salesforce__tasks_"}
-    assert run.with_status("fail", "error") == set()
-    # the task stays (its activity is real), flagged and counted
-    assert exclusion_delta(case.warehouse, base) == {("task", "dated_after_plausible_date"): 1}
-    # the 2099 stamp never sets the as-of date: no centuries of periods or calendar days
-    assert_same(case.warehouse, base, "int_as_of_date", "dim_calendar", "fct_funnel_periods")
 
 
 @uses("tied_duplicate_variant_last", "tied_duplicate_variant_first")

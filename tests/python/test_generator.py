@@ -88,8 +88,10 @@ def scalar(con: duckdb.DuckDBPyConnection, sql: str):
     return con.sql(sql).fetchall()[0][0]
 
 
-def latest(con: duckdb.DuckDBPyConnection) -> None:
-    """Views v_<table>: the latest version of every record, soft-deleted ones removed."""
+def open_latest(path: Path) -> duckdb.DuckDBPyConnection:
+    """A read-only connection to a generated file with views v_<table>: the latest version of
+    every record, soft-deleted ones removed."""
+    con = duckdb.connect(str(path), read_only=True)
     for table in (*DUPLICATED, "account"):
         con.execute(
             f"""create or replace temp view v_{table} as
@@ -100,6 +102,7 @@ def latest(con: duckdb.DuckDBPyConnection) -> None:
                 from salesforce.{table}
             ) where version = 1 and not is_deleted"""
         )
+    return con
 
 
 def content_digest(path: Path) -> str:
@@ -124,18 +127,14 @@ def clean_db(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def clean(clean_db):
-    con = duckdb.connect(str(clean_db), read_only=True)
-    latest(con)
-    yield con
-    con.close()
+    with open_latest(clean_db) as con:
+        yield con
 
 
 @pytest.fixture(scope="session")
 def full(full_db):
-    con = duckdb.connect(str(full_db), read_only=True)
-    latest(con)
-    yield con
-    con.close()
+    with open_latest(full_db) as con:
+        yield con
 
 
 @pytest.fixture(scope="session")
@@ -145,9 +144,7 @@ def dirt_only(tmp_path_factory):
 
     def get(kind: str) -> duckdb.DuckDBPyConnection:
         if kind not in cache:
-            path = build(tmp_path_factory.mktemp(kind) / "raw.duckdb", "--dirt", kind)
-            cache[kind] = duckdb.connect(str(path), read_only=True)
-            latest(cache[kind])
+            cache[kind] = open_latest(build(tmp_path_factory.mktemp(kind) / "raw.duckdb", "--dirt", kind))
         return cache[kind]
 
     yield get

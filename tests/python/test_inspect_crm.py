@@ -30,10 +30,17 @@ import duckdb
 import inspect_crm
 import pytest
 import yaml
-from dbt_runner import LOAD_RAW_POSTGRES, PROJECT_DIR, load_csv_tables, postgres_dsn, start_postgres
+from dbt_runner import (
+    PROJECT_DIR,
+    generate_raw_duckdb,
+    load_csv_tables,
+    load_raw_postgres,
+    own_postgres_database,
+    postgres_dsn,
+    skipped_on_purpose,
+)
 
 SCRIPT = PROJECT_DIR / "scripts" / "inspect_crm.py"
-GENERATOR = PROJECT_DIR / "scripts" / "generate_demo_data.py"
 FIXTURE_DIR = Path(__file__).parent / "fixtures" / "inspect_org"
 DEMO_LEADS = 300
 
@@ -177,153 +184,120 @@ def test_tables_present_absent_spelling_and_load_column(report: dict[str, list[s
     assert starting(tables, 'user_role: present, raw "user_role", 4 rows, snake spelling')
 
 
-def test_timestamp_representations(report: dict[str, list[str]]) -> None:
-    stamps = report["Timestamps and dates"]
-    # lead.CreatedDate: '...Z', '...Z', '...+0900' (ISO) and '03/04/25 9:15 AM'.
-    assert (
+# Lines the report of the fixture holds, by section, each worked out by hand from the CSVs.
+FIXTURE_LINES = {
+    "Timestamps and dates": [
+        # lead.CreatedDate: '...Z', '...Z', '...+0900' (ISO) and '03/04/25 9:15 AM'.
         'lead.created_date (raw "CreatedDate", VARCHAR): mixed text: 3 ISO, 1 NOT ISO '
-        "(NOT ISO sample '03/04/25 9:15 AM')"
-    ) in stamps
-    # task.CreatedDate: four 13-digit values (epoch milliseconds); the first row's is shown.
-    assert (
+        "(NOT ISO sample '03/04/25 9:15 AM')",
+        # task.CreatedDate: four 13-digit values (epoch milliseconds); the first row's is shown.
         'task.created_date (raw "CreatedDate", VARCHAR): epoch milliseconds text '
-        "(epoch milliseconds sample '1739178000000')"
-    ) in stamps
-    assert 'opportunity._fivetran_synced (raw "_fivetran_synced", VARCHAR): ISO text' in stamps
-
-
-def test_opportunity_stages(report: dict[str, list[str]]) -> None:
-    stages = report["Opportunity stages"]
-    # Discovery: opportunities 2 and 4 (both record type 012...1 = New_Business) and history
-    # row 3 (of opportunity 2).
-    assert 'stage "Discovery" [record type New_Business]: 2 opportunities, 1 history row: UNMAPPED' in stages
-    # 'closed won': opportunity 3 (record type Renewal), no history row.
-    assert (
+        "(epoch milliseconds sample '1739178000000')",
+        'opportunity._fivetran_synced (raw "_fivetran_synced", VARCHAR): ISO text',
+    ],
+    "Opportunity stages": [
+        # Discovery: opportunities 2 and 4 (both record type 012...1 = New_Business) and history
+        # row 3 (of opportunity 2).
+        'stage "Discovery" [record type New_Business]: 2 opportunities, 1 history row: UNMAPPED',
+        # 'closed won': opportunity 3 (record type Renewal), no history row.
         'stage "closed won" [record type Renewal]: 1 opportunity, 0 history rows: UNMAPPED '
-        '(hint: the seed has "Closed Won"; stage names match case-sensitively)'
-    ) in stages
-    # Closed Won: opportunity 1 and its history row 2.
-    assert (
-        'stage "Closed Won" [record type New_Business]: 1 opportunity, 1 history row: mapped (won)' in stages
-    )
-    # Appointment: history row 1 (opportunity 1) and row 4, whose opportunity 006...99 does not exist.
-    assert (
-        'stage "Appointment" [record type New_Business]: 0 opportunities, 1 history row: mapped (appointment)'
-        in stages
-    )
-    assert (
-        'stage "Appointment" [no record type]: 0 opportunities, 1 history row: mapped (appointment)' in stages
-    )
-    assert len(stages) == 5
-
-
-def test_activities_and_rule_matches(report: dict[str, list[str]]) -> None:
-    activities = report["Activities"]
-    assert "event: table absent" in activities
-    # task types: Call (task 1), call (task 2, case-insensitive match), LinkedIn (task 3), Email (task 4).
-    assert 'task.type "Call": 1 row: rule 1 (handled)' in activities
-    assert 'task.type "call": 1 row: rule 1 (handled)' in activities
-    assert 'task.type "LinkedIn": 1 row: no rule' in activities
-    assert 'task.type "Email": 1 row: rule 2 (handled)' in activities
-    assert 'rule 1 (handled: task type equals "Call", department Inside Sales): 2 raw rows' in activities
-    assert 'rule 2 (handled: task type equals "Email", department Inside Sales): 1 raw row' in activities
-    assert (
+        '(hint: the seed has "Closed Won"; stage names match case-sensitively)',
+        # Closed Won: opportunity 1 and its history row 2.
+        'stage "Closed Won" [record type New_Business]: 1 opportunity, 1 history row: mapped (won)',
+        # Appointment: history row 1 (opportunity 1) and row 4, whose opportunity 006...99 does not exist.
+        'stage "Appointment" [record type New_Business]: 0 opportunities, 1 history row: '
+        "mapped (appointment)",
+        'stage "Appointment" [no record type]: 0 opportunities, 1 history row: mapped (appointment)',
+    ],
+    "Activities": [
+        "event: table absent",
+        # task types: Call (task 1), call (task 2, case-insensitive match), LinkedIn (task 3), Email (task 4).
+        'task.type "Call": 1 row: rule 1 (handled)',
+        'task.type "call": 1 row: rule 1 (handled)',
+        'task.type "LinkedIn": 1 row: no rule',
+        'task.type "Email": 1 row: rule 2 (handled)',
+        'rule 1 (handled: task type equals "Call", department Inside Sales): 2 raw rows',
+        'rule 2 (handled: task type equals "Email", department Inside Sales): 1 raw row',
         'rule 3 (appointment: event type equals "First Meeting", department any): 0 raw rows: '
-        "ZERO MATCHES (table event absent)"
-    ) in activities
-
-
-def test_roles_and_departments(report: dict[str, list[str]]) -> None:
-    roles = report["Roles and departments"]
-    # CEO has no developer name; its label matches the seed key CEO.
-    assert (
-        'role "CEO" (no developer_name, id 00E000000000003EAA): 1 user: mapped to Executive (by label)'
-        in roles
-    )
-    assert (
+        "ZERO MATCHES (table event absent)",
+    ],
+    "Roles and departments": [
+        # CEO has no developer name; its label matches the seed key CEO.
+        'role "CEO" (no developer_name, id 00E000000000003EAA): 1 user: mapped to Executive (by label)',
         'role "IS Rep" (developer_name IS_Rep, id 00E000000000001EAA): 1 user: mapped to Inside Sales '
-        "(by developer_name)"
-    ) in roles
-    # Partner Manager: Pat (department 'Partners': none) and Pia ('marketing': Marketing).
-    assert (
+        "(by developer_name)",
+        # Partner Manager: Pat (department 'Partners': none) and Pia ('marketing': Marketing).
         'role "Partner Manager" (no developer_name, id 00E000000000002EAA): 2 users: UNMAPPED, '
-        "1 user without any department"
-    ) in roles
-    # Regional VP is in no seed and has no user: reported, nothing to do.
-    assert (
-        'role "Regional VP" (developer_name Regional_VP, id 00E000000000004EAA): 0 users: UNMAPPED, no users'
-        in roles
-    )
-    # Nora: no role, no department field.
-    assert (
+        "1 user without any department",
+        # Regional VP is in no seed and has no user: reported, nothing to do.
+        'role "Regional VP" (developer_name Regional_VP, id 00E000000000004EAA): 0 users: UNMAPPED, no users',
+        # Nora: no role, no department field.
         "users without a role: 1 (0 get a department from the department field or user_department_history, "
-        "1 without any department) (ids: 005000000000005AAA)"
-    ) in roles
-    # Olga: role 00E...9 is not in user_role; her department field 'Field Sales' is a seed department.
-    assert (
+        "1 without any department) (ids: 005000000000005AAA)",
+        # Olga: role 00E...9 is not in user_role; her department field 'Field Sales' is a seed department.
         "users whose role is not in user_role: 1 (1 get a department from the department field or "
-        "user_department_history, 0 without any department)"
-    ) in roles
-
-
-def test_currencies(report: dict[str, list[str]]) -> None:
-    currencies = report["Currencies"]
-    # opportunity currency_iso_code: USD (1), EUR (2), USD (3), usd (4, upper-cased)
-    assert "multi-currency org: 2 codes (EUR, USD) on opportunity" in currencies
-    assert "currency EUR: opportunity 1: currency_type no: NO RATE" in currencies
-    assert "currency USD: opportunity 3: currency_type yes" in currencies
-
-
-def test_ids_empty_short_and_orphans(report: dict[str, list[str]]) -> None:
-    ids = report["Ids"]
-    # opportunity.contact_id: 003..1, 000000000000000AAA, 003..3, 000000000000000
-    assert (
+        "user_department_history, 0 without any department)",
+    ],
+    "Currencies": [
+        # opportunity currency_iso_code: USD (1), EUR (2), USD (3), usd (4, upper-cased)
+        "multi-currency org: 2 codes (EUR, USD) on opportunity",
+        "currency EUR: opportunity 1: currency_type no: NO RATE",
+        "currency USD: opportunity 3: currency_type yes",
+    ],
+    "Ids": [
+        # opportunity.contact_id: 003..1, 000000000000000AAA, 003..3, 000000000000000
         "opportunity.contact_id: 2 set, 0 null, 2 empty ('000000000000000AAA' 1, '000000000000000' 1, '' 0), "
-        "0 in 15-char form"
-    ) in ids
-    # lead.Id: lead 1 is the 15-character 00Q000000000001.
-    assert (
+        "0 in 15-char form",
+        # lead.Id: lead 1 is the 15-character 00Q000000000001.
         "lead.id: 4 set, 0 null, 0 empty ('000000000000000AAA' 0, '000000000000000' 0, '' 0), "
-        "1 in 15-char form" in ids
-    )
-    # lead.ConvertedContactId: empty id (lead 1), 003..1AAA, 003000000000002 (15-char), 003..8AAA.
-    assert (
+        "1 in 15-char form",
+        # lead.ConvertedContactId: empty id (lead 1), 003..1AAA, 003000000000002 (15-char), 003..8AAA.
         "lead.converted_contact_id: 3 set, 0 null, "
-        "1 empty ('000000000000000AAA' 1, '000000000000000' 0, '' 0), 1 in 15-char form"
-    ) in ids
-    # contact 2's account 001...9 does not exist.
-    assert "orphans contact.account_id -> account: 1 of 3 set values" in ids
-    # lead 4 converted into contact 003...8, which does not exist; lead 3's 15-character
-    # 003000000000002 matches contact 003000000000002AAA.
-    assert "orphans lead.converted_contact_id -> contact: 1 of 3 set values" in ids
-    # task 1's WhoId 00Q000000000001EAA is the 18-character form of the 15-character lead 1;
-    # task 4's 00Q000000000099EAA is nobody.
-    assert "orphans task.who_id -> lead or contact: 1 of 4 set values" in ids
-    assert "orphans opportunity_history.opportunity_id -> opportunity: 1 of 4 set values" in ids
-    assert "orphans opportunity.contact_id -> contact: 0 of 2 set values" in ids
-    assert "orphans user.user_role_id -> user_role: 1 of 5 set values" in ids
-    # owners 005...9 of lead 4 and opportunity 4 are not users
-    assert "orphans lead.owner_id -> user: 1 of 4 set values" in ids
-    assert "orphans opportunity.owner_id -> user: 1 of 4 set values" in ids
-    assert "orphans task.owner_id -> user: 0 of 4 set values" in ids
-    # leads converted into contacts 1 and 2; contact 3 has no lead.
-    assert "contacts without leads: 1 of 3 contacts (no lead was converted into them)" in ids
-    # opportunity 2 has an empty contact_id but a contact role; opportunity 4 has neither, and
-    # no lead converted into it.
-    assert (
+        "1 empty ('000000000000000AAA' 1, '000000000000000' 0, '' 0), 1 in 15-char form",
+        # contact 2's account 001...9 does not exist.
+        "orphans contact.account_id -> account: 1 of 3 set values",
+        # lead 4 converted into contact 003...8, which does not exist; lead 3's 15-character
+        # 003000000000002 matches contact 003000000000002AAA.
+        "orphans lead.converted_contact_id -> contact: 1 of 3 set values",
+        # task 1's WhoId 00Q000000000001EAA is the 18-character form of the 15-character lead 1;
+        # task 4's 00Q000000000099EAA is nobody.
+        "orphans task.who_id -> lead or contact: 1 of 4 set values",
+        "orphans opportunity_history.opportunity_id -> opportunity: 1 of 4 set values",
+        "orphans opportunity.contact_id -> contact: 0 of 2 set values",
+        "orphans user.user_role_id -> user_role: 1 of 5 set values",
+        # owners 005...9 of lead 4 and opportunity 4 are not users
+        "orphans lead.owner_id -> user: 1 of 4 set values",
+        "orphans opportunity.owner_id -> user: 1 of 4 set values",
+        "orphans task.owner_id -> user: 0 of 4 set values",
+        # leads converted into contacts 1 and 2; contact 3 has no lead.
+        "contacts without leads: 1 of 3 contacts (no lead was converted into them)",
+        # opportunity 2 has an empty contact_id but a contact role; opportunity 4 has neither, and
+        # no lead converted into it.
         "opportunities without a person path: 1 of 4 opportunities (checked: contact_id or "
-        "opportunity_contact_role); 1 of them has no converting lead either"
-    ) in ids
+        "opportunity_contact_role); 1 of them has no converting lead either",
+    ],
+    "As-of date": [
+        # latest _fivetran_synced: opportunity 1's 2025-03-01 02:00:00
+        "as-of date: 2025-02-28 (rule: the day before the latest load timestamp 2025-03-01 02:00:00)",
+    ],
+}
+
+
+@pytest.mark.parametrize(
+    "section", list(FIXTURE_LINES), ids=[section.lower().replace(" ", "_") for section in FIXTURE_LINES]
+)
+def test_fixture_report_section(report: dict[str, list[str]], section: str) -> None:
+    missing = [line for line in FIXTURE_LINES[section] if line not in report[section]]
+    assert missing == [], report[section]
+
+
+def test_fixture_report_has_only_the_five_stages(report: dict[str, list[str]]) -> None:
+    assert len(report["Opportunity stages"]) == 5
+
+
+def test_fixture_ids_are_genuine(report: dict[str, list[str]]) -> None:
     # the fixture's 18-character ids carry their true checksum
-    assert not [line for line in ids if "not genuine" in line]
-
-
-def test_as_of_date_day_before_latest_load(report: dict[str, list[str]]) -> None:
-    # latest _fivetran_synced: opportunity 1's 2025-03-01 02:00:00
-    assert (
-        "as-of date: 2025-02-28 (rule: the day before the latest load timestamp 2025-03-01 02:00:00)"
-        in report["As-of date"]
-    )
+    assert not [line for line in report["Ids"] if "not genuine" in line]
 
 
 def test_as_of_date_without_load_column_is_the_latest_record_day(org_db: Path, seeds_dir: Path) -> None:
@@ -493,21 +467,7 @@ def test_stage_guesses() -> None:
 
 
 def generate(database: Path, *options: str) -> Path:
-    subprocess.run(
-        [
-            sys.executable,
-            str(GENERATOR),
-            "--quiet",
-            "--leads",
-            str(DEMO_LEADS),
-            "--duckdb",
-            str(database),
-            *options,
-        ],
-        check=True,
-        capture_output=True,
-        text=True,
-    )
+    generate_raw_duckdb(database, DEMO_LEADS, extra_args=options)
     return database
 
 
@@ -559,9 +519,7 @@ def test_demo_data_without_dirt_has_nothing_to_configure(tmp_path: Path) -> None
 
 # --- Postgres: the same reports -----------------------------------------------------------------
 
-needs_postgres = pytest.mark.skipif(
-    os.environ.get("REVENUE_FUNNEL_SKIP_POSTGRES") == "1", reason="REVENUE_FUNNEL_SKIP_POSTGRES=1"
-)
+needs_postgres = skipped_on_purpose("REVENUE_FUNNEL_SKIP_POSTGRES")
 #: The fixture loaded once more, into this schema, with tables named after their Salesforce objects.
 OBJECTS_SCHEMA = "salesforce_objects"
 OBJECT_NAMES = {
@@ -619,26 +577,13 @@ def postgres_env() -> Iterator[dict[str, str]]:
     import psycopg2
 
     dbname = f"revenue_funnel_inspect_{os.getpid()}"
-    try:
-        env = start_postgres({"DBT_POSTGRES_DBNAME": dbname})
-    except subprocess.CalledProcessError as error:
-        pytest.fail(
-            "scripts/start_postgres.sh could not start Postgres (set REVENUE_FUNNEL_SKIP_POSTGRES=1 "
-            f"to skip these tests on purpose):\n{error.stderr}"
-        )
-    try:
+    with own_postgres_database(dbname, "these tests") as env:
         with closing(psycopg2.connect(postgres_dsn(env))) as con, con.cursor() as cursor:
             cursor.execute(f"alter database {quote_ident(dbname)} set timezone to '{SERVER_TIME_ZONE}'")
             con.commit()
         load_csv_postgres(env, FIXTURE_DIR, "salesforce", {})
         load_csv_postgres(env, FIXTURE_DIR, OBJECTS_SCHEMA, OBJECT_NAMES)
         yield env
-    finally:
-        con = psycopg2.connect(postgres_dsn(env, dbname="postgres"))
-        con.autocommit = True
-        with con.cursor() as cursor:
-            cursor.execute(f"drop database if exists {quote_ident(dbname)} with (force)")
-        con.close()
 
 
 @pytest.fixture(scope="module")
@@ -760,21 +705,7 @@ def test_tables_named_after_the_objects_are_read(
 def test_postgres_demo_data_with_typed_columns(demo_db: Path, postgres_env: dict[str, str]) -> None:
     """The demo data as scripts/load_raw_postgres.py copies it (timestamp, date, boolean and number
     columns): the same report as on DuckDB."""
-    subprocess.run(
-        [
-            sys.executable,
-            str(LOAD_RAW_POSTGRES),
-            "--quiet",
-            "--duckdb",
-            str(demo_db),
-            "--schema",
-            DEMO_SCHEMA,
-        ],
-        env={**os.environ, **postgres_env},
-        check=True,
-        capture_output=True,
-        text=True,
-    )
+    load_raw_postgres(demo_db, postgres_env, "--schema", DEMO_SCHEMA)
     on_postgres = comparable(run_postgres(postgres_env, "--schema", DEMO_SCHEMA))
     on_duckdb = comparable(run(demo_db))
     on_duckdb = [line.replace("schema: salesforce", f"schema: {DEMO_SCHEMA}") for line in on_duckdb]

@@ -23,11 +23,12 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 import pytest
-from dbt_runner import generate_raw_duckdb, query, run_dbt
+from dbt_runner import generate_raw_duckdb, load_csv_tables, query, run_dbt
 
 FIXTURE_DIR = Path(__file__).parent / "fixtures" / "messy_org"
 ABSENT_TABLES = {
@@ -44,20 +45,24 @@ C2, C3 = "003000000000002AAA", "003000000000003AAA"
 def load_fixture(database: Path, csv_dir: Path = FIXTURE_DIR, typed_task_epochs: bool = True) -> None:
     """Every CSV as an all-text table, as a schemaless loader lands it; the task
     timestamps as BIGINT epoch milliseconds, as a typed loader would land them."""
-    with duckdb.connect(str(database), config={"storage_compatibility_version": "v1.4.0"}) as con:
-        con.execute("create schema if not exists salesforce")
-        for csv_file in sorted(csv_dir.glob("*.csv")):
-            con.execute(
-                f'create or replace table salesforce."{csv_file.stem}" as '
-                "select * from read_csv(?, all_varchar = true, header = true)",
-                [str(csv_file)],
-            )
-        if typed_task_epochs:
+    load_csv_tables(database, csv_dir)
+    if typed_task_epochs:
+        with duckdb.connect(str(database), config={"storage_compatibility_version": "v1.4.0"}) as con:
             con.execute(
                 "create or replace table salesforce.task as select * replace ("
                 'cast("CreatedDate" as bigint) as "CreatedDate", '
                 'cast("SystemModstamp" as bigint) as "SystemModstamp") from salesforce.task'
             )
+
+
+def build_models(database: Path, tmp_path: Path, select: list[str], variables: dict | None = None):
+    """`dbt build` of the seeds and models of `select` (no data tests)."""
+    return run_dbt(
+        ["build", "--select", *select, "--resource-type", "seed", "--resource-type", "model"],
+        database,
+        tmp_path,
+        variables,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -226,19 +231,10 @@ def test_lead_and_contact_cannot_both_be_absent(tmp_path: Path) -> None:
 def test_a_table_can_be_declared_absent(tmp_path: Path) -> None:
     database = tmp_path / "no_roles.duckdb"
     load_fixture(database)
-    result = run_dbt(
-        [
-            "build",
-            "--select",
-            "+int_opportunity_outcomes",
-            "+audit_salesforce_row_counts",
-            "--resource-type",
-            "seed",
-            "--resource-type",
-            "model",
-        ],
+    result = build_models(
         database,
         tmp_path,
+        ["+int_opportunity_outcomes", "+audit_salesforce_row_counts"],
         {"salesforce_absent_tables": ["opportunity_contact_role"]},
     )
     assert result.returncode == 0, result.output[-6000:]
@@ -317,19 +313,7 @@ def test_an_export_without_is_converted_keeps_converted_leads_one_person(tmp_pat
     load_fixture(database)
     with duckdb.connect(str(database)) as con:
         con.execute('alter table salesforce.lead drop column "IsConverted"')
-    result = run_dbt(
-        [
-            "build",
-            "--select",
-            "+int_person_identities",
-            "--resource-type",
-            "seed",
-            "--resource-type",
-            "model",
-        ],
-        database,
-        tmp_path,
-    )
+    result = build_models(database, tmp_path, ["+int_person_identities"])
     assert result.returncode == 0, result.output[-6000:]
     identities = dict(query(database, "select record_id, person_id from int_person_identities"))
     # L1 names its converted contact C1, so C1 is L1's contact, not a second person; the open
@@ -355,30 +339,58 @@ def run_lead_staging(database: Path, tmp_path: Path, variables: dict | None = No
     )
 
 
-def test_unknown_text_timestamp_names_the_column_and_the_var(tmp_path: Path) -> None:
-    database = fixture_with_lead_value(tmp_path, "2026-02-03T09:00:00.000Z", "02/03/26 9:00 AM")
-    failed = run_lead_staging(database, tmp_path)
-    assert failed.returncode != 0
-    assert "CreatedDate" in failed.output and "02/03/26 9:00 AM" in failed.output
-    assert "salesforce_timestamp_format" in failed.output
-    fixed = run_lead_staging(database, tmp_path, {"salesforce_timestamp_format": "%m/%d/%y %I:%M %p"})
-    assert fixed.returncode == 0, fixed.output[-6000:]
-    created = dict(query(database, "select lead_id, created_at from stg_salesforce__leads"))
-    assert created[L3] == dt.datetime(2026, 2, 3, 9, 0)
-    assert created[L1] == dt.datetime(2026, 1, 5, 9, 0)  # ISO values still read as ISO
+@dataclass(frozen=True)
+class UnknownFormat:
+    """One lead.csv value rewritten to a text format that is neither ISO nor epoch digits: the
+    run names the raw column, the value and the var; with the var set, the staged column reads it
+    (and the other leads' ISO values still as ISO)."""
+
+    original: str
+    replacement: str
+    named: tuple[str, ...]  # in dbt's output: the raw column, the value, the var
+    format: str  # the var's value that reads it
+    staged: str  # the staged column
+    expected: dict[str, object]  # lead id -> staged value
 
 
-def test_unknown_text_date_names_the_date_format_var(tmp_path: Path) -> None:
-    database = fixture_with_lead_value(tmp_path, "true,2026-01-20,", "true,01/20/2026,")
+@pytest.mark.parametrize(
+    "unknown",
+    [
+        pytest.param(
+            UnknownFormat(
+                "2026-02-03T09:00:00.000Z",
+                "02/03/26 9:00 AM",
+                ("CreatedDate", "02/03/26 9:00 AM", "salesforce_timestamp_format"),
+                "%m/%d/%y %I:%M %p",
+                "created_at",
+                {L3: dt.datetime(2026, 2, 3, 9, 0), L1: dt.datetime(2026, 1, 5, 9, 0)},
+            ),
+            id="timestamp",
+        ),
+        pytest.param(
+            UnknownFormat(
+                "true,2026-01-20,",
+                "true,01/20/2026,",
+                ("ConvertedDate", "'01/20/2026'", "salesforce_date_format"),
+                "%m/%d/%Y",
+                "converted_date",
+                {L1: dt.date(2026, 1, 20), L4: dt.date(2026, 2, 12)},
+            ),
+            id="date",
+        ),
+    ],
+)
+def test_unknown_text_format_names_the_column_and_the_var(tmp_path: Path, unknown: UnknownFormat) -> None:
+    database = fixture_with_lead_value(tmp_path, unknown.original, unknown.replacement)
     failed = run_lead_staging(database, tmp_path)
     assert failed.returncode != 0
-    assert "ConvertedDate" in failed.output and "'01/20/2026'" in failed.output
-    assert "salesforce_date_format" in failed.output
-    fixed = run_lead_staging(database, tmp_path, {"salesforce_date_format": "%m/%d/%Y"})
+    column, value, var = unknown.named
+    assert column in failed.output and value in failed.output
+    assert var in failed.output
+    fixed = run_lead_staging(database, tmp_path, {var: unknown.format})
     assert fixed.returncode == 0, fixed.output[-6000:]
-    converted = dict(query(database, "select lead_id, converted_date from stg_salesforce__leads"))
-    assert converted[L1] == dt.date(2026, 1, 20)
-    assert converted[L4] == dt.date(2026, 2, 12)  # ISO dates still read as ISO
+    staged = dict(query(database, f"select lead_id, {unknown.staged} from stg_salesforce__leads"))
+    assert {lead: staged[lead] for lead in unknown.expected} == unknown.expected
 
 
 def test_epoch_text_and_empty_list_vars(tmp_path: Path) -> None:

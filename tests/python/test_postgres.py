@@ -15,22 +15,23 @@ a failure, not a skip: set REVENUE_FUNNEL_SKIP_POSTGRES=1 to skip on purpose.
 from __future__ import annotations
 
 import os
-import subprocess
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import pytest
 from dbt_runner import (
-    duckdb_marts,
+    build_on_duckdb_and,
     generate_raw_duckdb,
+    key_mart_differences,
     load_raw_postgres,
     mart_differences,
-    postgres_dsn,
+    other_mart_differences,
+    own_postgres_database,
     query_postgres,
-    query_with_columns,
     run_dbt_target,
-    start_postgres,
+    skipped_on_purpose,
 )
 
 LEADS = 2000
@@ -44,10 +45,7 @@ KEY_MARTS = (
 MART_PREFIXES = ("fct_", "dim_", "audit_")
 POSTGRES_SCHEMA = "analytics"
 
-pytestmark = pytest.mark.skipif(
-    os.environ.get("REVENUE_FUNNEL_SKIP_POSTGRES") == "1",
-    reason="REVENUE_FUNNEL_SKIP_POSTGRES=1",
-)
+pytestmark = skipped_on_purpose("REVENUE_FUNNEL_SKIP_POSTGRES")
 
 
 @dataclass
@@ -57,24 +55,10 @@ class Builds:
 
 
 @pytest.fixture(scope="module")
-def postgres_env() -> dict[str, str]:
+def postgres_env() -> Iterator[dict[str, str]]:
     """A Postgres database of this test run's own, on the server the script starts."""
-    dbname = f"revenue_funnel_pytest_{os.getpid()}"
-    try:
-        env = start_postgres({"DBT_POSTGRES_DBNAME": dbname})
-    except subprocess.CalledProcessError as error:
-        pytest.fail(
-            "scripts/start_postgres.sh could not start Postgres (set REVENUE_FUNNEL_SKIP_POSTGRES=1 "
-            f"to skip this module on purpose):\n{error.stderr}"
-        )
-    yield env
-    import psycopg2
-
-    con = psycopg2.connect(postgres_dsn(env, dbname="postgres"))
-    con.autocommit = True
-    with con.cursor() as cursor:
-        cursor.execute(f'drop database if exists "{dbname}" with (force)')
-    con.close()
+    with own_postgres_database(f"revenue_funnel_pytest_{os.getpid()}", "this module") as env:
+        yield env
 
 
 @pytest.fixture(scope="module")
@@ -84,16 +68,7 @@ def builds(postgres_env: dict[str, str], tmp_path_factory: pytest.TempPathFactor
     generate_raw_duckdb(duckdb_file, LEADS)
     # The loader reads the raw tables before dbt writes to the file.
     load_raw_postgres(duckdb_file, postgres_env)
-
-    def build(target: str, env: dict[str, str]):
-        return run_dbt_target(["build", "--full-refresh"], target, work / target, env=env)
-
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        on_duckdb = pool.submit(build, "duckdb", {"DBT_DUCKDB_PATH": str(duckdb_file)})
-        on_postgres = pool.submit(build, "postgres", postgres_env)
-        duckdb_result, postgres_result = on_duckdb.result(), on_postgres.result()
-    assert duckdb_result.returncode == 0, duckdb_result.output[-6000:]
-    assert postgres_result.returncode == 0, postgres_result.output[-6000:]
+    build_on_duckdb_and("postgres", postgres_env, duckdb_file, work)
     return Builds(duckdb_file, postgres_env)
 
 
@@ -117,16 +92,12 @@ def compare_table(builds: Builds, table: str) -> list[str]:
 
 @pytest.mark.parametrize("mart", KEY_MARTS)
 def test_key_mart_is_identical_on_postgres(builds: Builds, mart: str) -> None:
-    _, rows = query_with_columns(builds.duckdb_file, f'select count(*) from main."{mart}"')
-    assert rows[0][0] > 0, f"{mart} is empty on DuckDB: nothing would be compared"
-    assert compare_table(builds, mart) == []
+    assert key_mart_differences(builds.duckdb_file, mart, partial(compare_table, builds)) == []
 
 
 def test_every_other_mart_is_identical_on_postgres(builds: Builds) -> None:
-    marts = [name for name in duckdb_marts(builds.duckdb_file, MART_PREFIXES) if name not in KEY_MARTS]
-    assert marts, "no marts found in the DuckDB build"
-    problems = [problem for mart in marts for problem in compare_table(builds, mart)]
-    assert problems == []
+    compare = partial(compare_table, builds)
+    assert other_mart_differences(builds.duckdb_file, KEY_MARTS, MART_PREFIXES, compare) == []
 
 
 def test_empty_list_vars_are_valid_sql_on_postgres(builds: Builds, tmp_path: Path) -> None:

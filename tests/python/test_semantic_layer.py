@@ -356,51 +356,56 @@ def test_conversions_within_a_window_and_cost_per_stage_by_month(layer: Semantic
     assert 0 < handled_7d < handled_ever
 
 
+def by_month_and(
+    layer: SemanticLayer, query: list[str], dimensions: list[str], columns: list[str], mart_sql: str
+) -> tuple[dict[Key, Row], dict[Key, Row]]:
+    """The rows of `mf query <query>` and of the marts' `mart_sql`, both keyed by (month,
+    *dimensions): mf's group-by columns metric_time__month and `dimensions`, the mart's first
+    columns in that order. The values are `columns`, in the mart's remaining columns in order."""
+    actual = mf_rows(
+        mf_query(layer, *query),
+        lambda row: (_day(row["metric_time__month"]), *(row[dimension] for dimension in dimensions)),
+        columns,
+    )
+    keys = 1 + len(dimensions)
+    expected = {
+        (_day(row[0]), *row[1:keys]): dict(zip(columns, row[keys:], strict=True))
+        for row in layer.sql(mart_sql)
+    }
+    return actual, expected
+
+
 def test_department_kpis_equal_fct_department_kpis(layer: SemanticLayer) -> None:
-    rows = mf_query(layer, "--saved-query", "department_kpi_attainment_monthly")
     reals = [
         "department_kpi_actual",
         "department_kpi_target",
         "department_kpi_attainment_rate",
         "department_kpi_pacing_rate",
     ]
-    actual = mf_rows(
-        rows,
-        lambda row: (
-            _day(row["metric_time__month"]),
-            row["department_kpi__department"],
-            row["department_kpi__kpi_stage"],
-        ),
+    actual, expected = by_month_and(
+        layer,
+        ["--saved-query", "department_kpi_attainment_monthly"],
+        ["department_kpi__department", "department_kpi__kpi_stage"],
         reals,
-    )
-    marts = layer.sql(
         "select month_start_date, department, kpi_stage, actual_value, target_value, attainment_rate, "
-        "pacing_rate from fct_department_kpis"
+        "pacing_rate from fct_department_kpis",
     )
-    expected = {(_day(row[0]), row[1], row[2]): dict(zip(reals, row[3:], strict=True)) for row in marts}
     assert set(actual) == set(expected)
     assert_same(actual, expected, [], reals, dict.fromkeys(reals))
 
 
 def test_attributed_metrics_by_model_and_channel_equal_fct_attribution_credits(layer: SemanticLayer) -> None:
-    rows = mf_query(
-        layer,
-        "--metrics",
-        "attributed_appointments,attributed_won_amount",
-        "--group-by",
-        "metric_time__month,attribution_credit__attribution_model,channel",
-    )
     reals = ["attributed_appointments", "attributed_won_amount"]
-    actual = mf_rows(
-        rows,
-        lambda row: (
-            _day(row["metric_time__month"]),
-            row["attribution_credit__attribution_model"],
-            row["channel"],
-        ),
+    actual, expected = by_month_and(
+        layer,
+        [
+            "--metrics",
+            "attributed_appointments,attributed_won_amount",
+            "--group-by",
+            "metric_time__month,attribution_credit__attribution_model,channel",
+        ],
+        ["attribution_credit__attribution_model", "channel"],
         reals,
-    )
-    marts = layer.sql(
         """
         select
             date_trunc('month', conversion_date),
@@ -410,9 +415,8 @@ def test_attributed_metrics_by_model_and_channel_equal_fct_attribution_credits(l
             coalesce(sum(credited_amount), 0)
         from fct_attribution_credits
         group by 1, 2, 3
-        """
+        """,
     )
-    expected = {(_day(row[0]), row[1], row[2]): dict(zip(reals, row[3:], strict=True)) for row in marts}
     assert_same(actual, expected, [], reals, dict.fromkeys(reals, 0.0))
     assert len({key[1] for key in actual}) == 6
 

@@ -16,22 +16,24 @@ failure, not a skip: set REVENUE_FUNNEL_SKIP_SPARK=1 to skip on purpose.
 
 from __future__ import annotations
 
-import os
 import subprocess
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import duckdb
 import pytest
 from dbt_runner import (
+    build_on_duckdb_and,
     duckdb_marts,
     export_spark_tables,
     generate_raw_duckdb,
+    key_mart_differences,
     load_raw_spark,
     mart_differences,
-    query_with_columns,
+    other_mart_differences,
     run_dbt_target,
+    skipped_on_purpose,
 )
 
 # Small on purpose: a local Spark session spends most of a build on per-query overhead
@@ -47,10 +49,7 @@ KEY_MARTS = (
 )
 MART_PREFIXES = ("fct_", "dim_", "audit_")
 
-pytestmark = pytest.mark.skipif(
-    os.environ.get("REVENUE_FUNNEL_SKIP_SPARK") == "1",
-    reason="REVENUE_FUNNEL_SKIP_SPARK=1",
-)
+pytestmark = skipped_on_purpose("REVENUE_FUNNEL_SKIP_SPARK")
 
 
 @dataclass
@@ -74,15 +73,7 @@ def builds(tmp_path_factory: pytest.TempPathFactory) -> Builds:
             f"REVENUE_FUNNEL_SKIP_SPARK=1 to skip this module on purpose):\n{error.stderr[-6000:]}"
         )
 
-    def build(target: str, env: dict[str, str]):
-        return run_dbt_target(["build", "--full-refresh"], target, work / target, env=env)
-
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        on_duckdb = pool.submit(build, "duckdb", {"DBT_DUCKDB_PATH": str(duckdb_file)})
-        on_spark = pool.submit(build, "spark", spark_env)
-        duckdb_result, spark_result = on_duckdb.result(), on_spark.result()
-    assert duckdb_result.returncode == 0, duckdb_result.output[-6000:]
-    assert spark_result.returncode == 0, spark_result.output[-6000:]
+    build_on_duckdb_and("spark", spark_env, duckdb_file, work)
     spark_marts = work / "spark_marts"
     export_spark_tables(spark_dir, spark_marts, MART_PREFIXES)
     return Builds(duckdb_file, spark_marts)
@@ -111,16 +102,12 @@ def compare_table(builds: Builds, table: str) -> list[str]:
 
 @pytest.mark.parametrize("mart", KEY_MARTS)
 def test_key_mart_is_identical_on_spark(builds: Builds, mart: str) -> None:
-    _, rows = query_with_columns(builds.duckdb_file, f'select count(*) from main."{mart}"')
-    assert rows[0][0] > 0, f"{mart} is empty on DuckDB: nothing would be compared"
-    assert compare_table(builds, mart) == []
+    assert key_mart_differences(builds.duckdb_file, mart, partial(compare_table, builds)) == []
 
 
 def test_every_other_mart_is_identical_on_spark(builds: Builds) -> None:
-    marts = [name for name in duckdb_marts(builds.duckdb_file, MART_PREFIXES) if name not in KEY_MARTS]
-    assert marts, "no marts found in the DuckDB build"
-    problems = [problem for mart in marts for problem in compare_table(builds, mart)]
-    assert problems == []
+    compare = partial(compare_table, builds)
+    assert other_mart_differences(builds.duckdb_file, KEY_MARTS, MART_PREFIXES, compare) == []
 
 
 def test_spark_build_has_every_mart(builds: Builds) -> None:

@@ -34,6 +34,7 @@ import copy
 import csv
 import json
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
@@ -322,23 +323,17 @@ def manifest(project_manifest: dict) -> dict:
     return project_manifest
 
 
-def test_the_dag_runs_one_way(manifest: dict) -> None:
-    problems = direction_problems(manifest)
-    assert not problems, "\n".join(problems)
-
-
-def test_the_marts_are_exactly_the_public_models(manifest: dict) -> None:
-    problems = access_problems(manifest)
-    assert not problems, "\n".join(problems)
-
-
-def test_the_dag_keeps_its_shape(manifest: dict) -> None:
-    problems = dag_shape_problems(manifest)
-    assert not problems, "\n".join(problems)
-
-
-def test_every_ref_names_the_package(manifest: dict) -> None:
-    problems = package_ref_problems(manifest)
+@pytest.mark.parametrize(
+    "rule",
+    [
+        pytest.param(direction_problems, id="the_dag_runs_one_way"),
+        pytest.param(access_problems, id="the_marts_are_exactly_the_public_models"),
+        pytest.param(dag_shape_problems, id="the_dag_keeps_its_shape"),
+        pytest.param(package_ref_problems, id="every_ref_names_the_package"),
+    ],
+)
+def test_structure_rule(manifest: dict, rule: Callable[[dict], list[str]]) -> None:
+    problems = rule(manifest)
     assert not problems, "\n".join(problems)
 
 
