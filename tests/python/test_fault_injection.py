@@ -1485,8 +1485,9 @@ def test_non_castable_amount(pool: CasePool) -> None:
     case = result(pool, "non_castable_amount")
     run = case.run
     assert run.returncode == 1
-    assert run.status("stg_salesforce__opportunities") == "error"
-    message = run.results[next(uid for uid in run.results if uid.endswith(".stg_salesforce__opportunities"))][
+    # the base table casts the raw row, so the first model that reads the amount fails
+    assert run.status("base_salesforce__opportunity") == "error"
+    message = run.results[next(uid for uid in run.results if uid.endswith(".base_salesforce__opportunity"))][
         "message"
     ]
     # the failing model and the offending value are named
@@ -1495,6 +1496,7 @@ def test_non_castable_amount(pool: CasePool) -> None:
         "postgres": 'invalid input syntax for type double precision: "n/a"',
     }
     assert expected[pool.target.name] in message, message
+    assert run.status("stg_salesforce__opportunities") == "skipped"
     assert run.status("int_opportunity_outcomes") == "skipped"
 
 
