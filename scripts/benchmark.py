@@ -327,6 +327,26 @@ def parse_run_results(path: Path) -> tuple[float, float, int, int, list[dict], f
     )
 
 
+def run_python_child(
+    code: str, database: Path, stdin_text: str, log_path: Path, env: dict[str, str]
+) -> tuple[int, int]:
+    """Run `code` in a fresh Python process on `database`, feeding it `stdin_text`, its output to
+    `log_path`; returns (exit code, peak RSS bytes), the peak its own, measured exactly by wait4()."""
+    with log_path.open("w") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-c", code, str(database)],
+            stdin=subprocess.PIPE,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            text=True,
+            env=env,
+        )
+        process.stdin.write(stdin_text)
+        process.stdin.close()
+        _, status, usage = os.wait4(process.pid, 0)
+    return os.waitstatus_to_exitcode(status), usage.ru_maxrss * 1024
+
+
 def lower_bound(database: Path, log_path: Path, env: dict[str, str]) -> tuple[float, int]:
     """Time the hand-written query in a fresh process (so its peak RSS is its own)."""
     code = (
@@ -340,25 +360,14 @@ def lower_bound(database: Path, log_path: Path, env: dict[str, str]) -> tuple[fl
         "print(f'LOWER_BOUND_SECONDS {time.perf_counter() - started:.6f} rows {len(rows)}')\n"
         "for row in rows[-3:]: print(row)\n"
     )
-    with log_path.open("w") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-c", code, str(database)],
-            stdin=subprocess.PIPE,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            text=True,
-            env=env,
-        )
-        process.stdin.write(LOWER_BOUND_SQL)
-        process.stdin.close()
-        _, status, usage = os.wait4(process.pid, 0)
-    if os.waitstatus_to_exitcode(status) != 0:
+    exit_code, peak_rss = run_python_child(code, database, LOWER_BOUND_SQL, log_path, env)
+    if exit_code != 0:
         raise RuntimeError(f"lower-bound query failed, see {log_path}")
     marker = next(
         line for line in log_path.read_text().splitlines() if line.startswith("LOWER_BOUND_SECONDS")
     )
     seconds = float(marker.split()[1])
-    return seconds, usage.ru_maxrss * 1024
+    return seconds, peak_rss
 
 
 # Direct SQL (step 5 of the docstring): how dbt builds each materialization, without dbt.
@@ -486,32 +495,21 @@ def direct_sql(
     manifest = json.loads(manifest_path.read_text())
     plan, inputs = direct_sql_plan(manifest)
     load_inputs(copy, built, inputs, {tuple(model["schema"]) for model in plan})
-    with log_path.open("w") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-c", DIRECT_SQL_CODE, str(copy)],
-            stdin=subprocess.PIPE,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            text=True,
-            env=env,
-        )
-        process.stdin.write(json.dumps(plan))
-        process.stdin.close()
-        _, status, usage = os.wait4(process.pid, 0)
+    exit_code, peak_rss = run_python_child(DIRECT_SQL_CODE, copy, json.dumps(plan), log_path, env)
     lines = log_path.read_text().splitlines()
     failed = next((line for line in lines if line.startswith("DIRECT_SQL_FAILED")), None)
     if failed:
         raise RuntimeError(f"direct SQL failed at model {failed.split(' ', 1)[1]} (log: {log_path})")
     marker = next((line for line in lines if line.startswith("DIRECT_SQL_SECONDS")), None)
-    if os.waitstatus_to_exitcode(status) != 0 or marker is None:
+    if exit_code != 0 or marker is None:
         # Killed (e.g. out of memory): the first model without its timing line was running.
         done = {line.split()[-1] for line in lines if line.strip()}
         running = next((m["unique_id"] for m in plan if m["unique_id"] not in done), "none")
         raise RuntimeError(
-            f"direct SQL process exited with {os.waitstatus_to_exitcode(status)} at model {running} "
+            f"direct SQL process exited with {exit_code} at model {running} "
             f"(log: {log_path})"
         )
-    return float(marker.split()[1]), usage.ru_maxrss * 1024, len(plan)
+    return float(marker.split()[1]), peak_rss, len(plan)
 
 
 def dbt_command(args: list[str], run_dir: Path, name: str) -> list[str]:
