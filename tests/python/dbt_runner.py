@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
+import functools
+import hashlib
 import json
 import math
 import os
 import shlex
+import shutil
 import subprocess
 import sys
 from collections.abc import Callable, Iterator, Sequence
@@ -83,30 +86,102 @@ def run_dbt_target(
     project_dir: Path = PROJECT_DIR,
 ) -> DbtResult:
     """Run one dbt command with `--target target`; `env` adds variables (DBT_POSTGRES_*, DBT_DUCKDB_PATH)."""
-    full_env = {
-        **os.environ,
-        **(env or {}),
-        "DBT_PROFILES_DIR": str(PROJECT_DIR),
-        "DO_NOT_TRACK": "1",
-    }
+    completed = dbt_subprocess(
+        [*args, "--target", target], work_dir / "target", work_dir / "logs", env or {}, variables, project_dir
+    )
+    return DbtResult(completed.returncode, completed.stdout + completed.stderr)
+
+
+# --- One parse per project state ----------------------------------------------------------------
+# A full parse of the project costs 5-12 s, and the tests run dbt about 200 times. dbt reuses
+# a saved parse (partial_parse.msgpack) only when the vars, the profile's connection settings
+# (a DuckDB file's path among them), the project files and its own version match, and checks
+# that itself. So the tests keep one saved parse per (project files, target, vars, connection
+# settings) in PARSE_CACHE_DIR and start every command from it; the DuckDB file is opened by a
+# path relative to its folder, so warehouses in different folders share a parse when their file
+# names are equal. The key includes a hash of every project file: a cached parse is only ever
+# reused for exactly the files it was made from, never partially re-parsed after an edit.
+
+PARSE_CACHE_NAME = "partial_parse.msgpack"
+PARSE_CACHE_DIR = PROJECT_DIR / "build" / "test" / "parse_cache"
+PROJECT_FILE_DIRS = ("models", "macros", "seeds", "snapshots", "analyses", "tests", "docs")
+PROJECT_FILE_SUFFIXES = {".sql", ".yml", ".yaml", ".md", ".csv"}
+
+
+@functools.cache
+def project_fingerprint(project_dir: Path) -> str:
+    """Hash of the files dbt parses in `project_dir` (and of any installed packages)."""
+    digest = hashlib.sha256()
+    roots = [project_dir / name for name in PROJECT_FILE_DIRS] + [project_dir / "dbt_packages"]
+    top_level = ("dbt_project.yml", "packages.yml", "dependencies.yml", "profiles.yml")
+    files = [project_dir / name for name in top_level]
+    for root in roots:
+        if root.is_dir():
+            files += [path for path in root.rglob("*") if path.suffix in PROJECT_FILE_SUFFIXES]
+    for path in sorted(files):
+        if path.is_file():
+            digest.update(str(path.relative_to(project_dir)).encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def parse_cache_file(
+    project_dir: Path, command: Sequence[str], env: dict[str, str], variables: dict | None
+) -> Path:
+    target = command[command.index("--target") + 1] if "--target" in command else ""
+    key = json.dumps(
+        [str(project_dir), project_fingerprint(project_dir), target, variables or {}, sorted(env.items())],
+        sort_keys=True,
+        default=str,
+    )
+    return PARSE_CACHE_DIR / f"{hashlib.sha256(key.encode()).hexdigest()[:24]}.msgpack"
+
+
+def dbt_subprocess(
+    args: Sequence[str],
+    target_dir: Path,
+    log_dir: Path,
+    env: dict[str, str],
+    variables: dict | None = None,
+    project_dir: Path = PROJECT_DIR,
+) -> subprocess.CompletedProcess:
+    """Run one dbt command, starting from the saved parse of the same project state if there is one.
+
+    A DuckDB path in `env` (DBT_DUCKDB_PATH) is passed relative to its folder, dbt running in that
+    folder, so that the path in the profile, and with it the saved parse, does not depend on the folder.
+    """
+    env = dict(env)
+    cwd = None
+    if "DBT_DUCKDB_PATH" in env:
+        database = Path(env["DBT_DUCKDB_PATH"]).resolve()
+        database.parent.mkdir(parents=True, exist_ok=True)
+        cwd, env["DBT_DUCKDB_PATH"] = database.parent, database.name
+    cache = parse_cache_file(project_dir, args, env, variables)
+    target_dir.mkdir(parents=True, exist_ok=True)
+    if cache.exists():
+        shutil.copyfile(cache, target_dir / PARSE_CACHE_NAME)
     command = [
         DBT,
         *args,
-        "--target",
-        target,
         "--project-dir",
         str(project_dir),
         "--target-path",
-        str(work_dir / "target"),
+        str(target_dir),
         "--log-path",
-        str(work_dir / "logs"),
+        str(log_dir),
         "--no-use-colors",
-        "--no-partial-parse",
     ]
     if variables:
         command += ["--vars", json.dumps(variables)]
-    completed = subprocess.run(command, env=full_env, capture_output=True, text=True, check=False)
-    return DbtResult(completed.returncode, completed.stdout + completed.stderr)
+    full_env = {**os.environ, **env, "DBT_PROFILES_DIR": str(PROJECT_DIR), "DO_NOT_TRACK": "1"}
+    completed = subprocess.run(command, env=full_env, cwd=cwd, capture_output=True, text=True, check=False)
+    saved = target_dir / PARSE_CACHE_NAME
+    if not cache.exists() and saved.exists():
+        # written under a temporary name, then renamed: another worker may be reading the cache
+        PARSE_CACHE_DIR.mkdir(parents=True, exist_ok=True)
+        partial = cache.with_suffix(f".{os.getpid()}.tmp")
+        shutil.copyfile(saved, partial)
+        os.replace(partial, cache)
+    return completed
 
 
 def generate_raw_duckdb(

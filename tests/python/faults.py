@@ -9,7 +9,7 @@ Targets:
 - duckdb: the case is a copy of the built baseline file. Every copy has the same file name,
   because dbt-duckdb names the database after the file's stem and the sources' database
   (var salesforce_database, default target.database) must not move; that also lets each case
-  start from the baseline's partial-parse cache instead of parsing the project again.
+  start from the same saved parse (dbt_runner.dbt_subprocess) instead of parsing the project again.
 - postgres: the case is a database created from the built baseline database (template), into
   which the faulted raw tables are loaded from a DuckDB copy of the raw data with
   scripts/load_raw_postgres.py. Same injections, same selections, same assertions.
@@ -33,9 +33,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
+from dbt_runner import dbt_subprocess
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
-DBT = str(Path(sys.executable).with_name("dbt"))
 GENERATOR = PROJECT_DIR / "scripts" / "generate_demo_data.py"
 RUN_JOB = PROJECT_DIR / "scripts" / "run_job.py"
 
@@ -123,29 +123,11 @@ def run_dbt(
     work: Path,
     env: dict[str, str],
     variables: dict | None = None,
-    parse_cache: Path | None = None,
 ) -> DbtRun:
-    """Run dbt with its target and logs under `work`, starting from a partial-parse cache if given."""
+    """Run dbt with its target and logs under `work`, from the saved parse of the project (dbt_runner)."""
     target_dir = work / "target"
-    target_dir.mkdir(parents=True, exist_ok=True)
     (target_dir / "run_results.json").unlink(missing_ok=True)
-    if parse_cache is not None and parse_cache.exists() and not variables:
-        shutil.copyfile(parse_cache, target_dir / "partial_parse.msgpack")
-    command = [
-        DBT,
-        *args,
-        "--project-dir",
-        str(PROJECT_DIR),
-        "--target-path",
-        str(target_dir),
-        "--log-path",
-        str(work / "logs"),
-        "--no-use-colors",
-    ]
-    if variables:
-        command += ["--vars", json.dumps(variables)]
-    full_env = {**os.environ, **env, "DBT_PROFILES_DIR": str(PROJECT_DIR), "DO_NOT_TRACK": "1"}
-    completed = subprocess.run(command, env=full_env, capture_output=True, text=True, check=False)
+    completed = dbt_subprocess(args, target_dir, work / "logs", env, variables)
     results: dict[str, dict] = {}
     results_file = target_dir / "run_results.json"
     if results_file.exists():
@@ -170,7 +152,7 @@ class Warehouse:
         self, args: Sequence[str], variables: dict | None = None, env: dict[str, str] | None = None
     ) -> DbtRun:
         folder = self.work / f"dbt{len(list(self.work.glob('dbt*')))}"
-        return run_dbt(args, folder, {**self.env, **(env or {})}, variables, self.target.parse_cache)
+        return run_dbt(args, folder, {**self.env, **(env or {})}, variables)
 
     def query(self, sql: str) -> list[tuple]:
         return self.target.query(self, sql)
@@ -196,7 +178,6 @@ class Target:
 
     def __init__(self, work: Path) -> None:
         self.work = work
-        self.parse_cache: Path | None = None
         self.baseline: Warehouse | None = None
 
     # overridden per engine
@@ -244,7 +225,6 @@ class DuckdbTarget(Target):
         baseline = Warehouse(self, "baseline", folder, {"DBT_DUCKDB_PATH": str(folder / DATABASE_NAME)})
         build = baseline.dbt(["build", "--full-refresh", "--exclude", "resource_type:unit_test"])
         assert build.returncode == 0, build.output[-5000:]
-        self.parse_cache = folder / "dbt0" / "target" / "partial_parse.msgpack"
         self.baseline = baseline
         return baseline
 
@@ -329,7 +309,6 @@ class PostgresTarget(Target):
         baseline = Warehouse(self, "baseline", folder, self._env(dbname))
         build = baseline.dbt(["build", "--full-refresh", "--exclude", "resource_type:unit_test"])
         assert build.returncode == 0, build.output[-5000:]
-        self.parse_cache = folder / "dbt0" / "target" / "partial_parse.msgpack"
         self._admin(f'create database "{self.template}" template "{dbname}"')
         self.databases.append(self.template)
         self.baseline = baseline
