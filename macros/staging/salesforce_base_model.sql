@@ -11,8 +11,27 @@
       deleted     - soft- or hard-deleted, only when var salesforce_deleted_records
                     is 'exclude' (with 'flag', the row stays with is_deleted = true).
     audit_salesforce_row_counts counts every class, so no raw row goes unseen.
+
+    With incremental=true (the large tables) the model is incremental by record
+    id: a row's class depends only on the raw rows of the same id, so a run
+    re-classifies only the ids with a raw row loaded since the newest stored
+    load minus var incremental_lookback_days, or with no load time at all, and
+    replaces their rows (delete+insert); rows without an id are replaced on
+    every run. When the stored rows plus that increment would not make exactly
+    the raw table's row count (a record hard-deleted from the raw table, a copy
+    removed, a row loaded late with an old load time), the run re-classifies
+    every raw row instead, so the table always equals a full refresh.
 #}
-{% macro salesforce_base_model(table_name) %}
+{% macro salesforce_base_model(table_name, incremental=false) %}
+    {%- if incremental -%}
+        {{ config(
+            materialized=incremental_materialization(),
+            unique_key='id',
+            incremental_strategy='delete+insert',
+            on_schema_change='append_new_columns',
+            pre_hook="{{ salesforce_base_delete_replaced_rows('" ~ table_name ~ "') }}",
+        ) }}
+    {%- endif -%}
     {%- set column_names = salesforce_contract_columns(table_name) | map(attribute='name') | list -%}
     {%- set deleted_records = validated_var('salesforce_deleted_records', allowed=['exclude', 'flag']) -%}
     {%- set is_deleted -%}
@@ -31,7 +50,12 @@
 
 with source as (
 
+    {%- if is_incremental() and salesforce_base_increment_is_whole(table_name) %}
+    select * from ({{ salesforce_source_select(table_name) }}) as raw_rows
+    where id is null or id in ({{ salesforce_base_changed_ids(table_name) }})
+    {%- else %}
     {{ salesforce_source_select(table_name) }}
+    {%- endif %}
 
 ),
 
@@ -72,4 +96,71 @@ classified as (
 )
 
 select * from classified
+{% endmacro %}
+
+
+{#- the load time of a raw row: the loader's sync time, else the record's modification time -#}
+{% macro salesforce_base_loaded_at(table_name) %}
+    {%- set column_names = salesforce_contract_columns(table_name) | map(attribute='name') | list -%}
+    {%- set present = ['_fivetran_synced', 'system_modstamp'] | select('in', column_names) | list -%}
+    {{- 'coalesce(' ~ present | join(', ') ~ ')' if present | length > 1 else (present[0] if present else 'null') -}}
+{% endmacro %}
+
+
+{#- ids of the raw rows loaded since the newest stored load minus the lookback, or without a load time -#}
+{% macro salesforce_base_changed_ids(table_name) %}
+    {%- set loaded_at = salesforce_base_loaded_at(table_name) -%}
+    {%- set lookback_days = validated_var('incremental_lookback_days', type='integer') -%}
+    select id
+    from ({{ salesforce_source_select(table_name) }}) as raw_rows
+    where {{ loaded_at }} is null
+        or {{ loaded_at }} >= (
+            select {{ dbt.dateadd('day', -1 * lookback_days, 'max(' ~ loaded_at ~ ')') }}
+            from {{ this }}
+        )
+{% endmacro %}
+
+
+{#-
+    Whether replacing the changed ids' rows gives the whole raw table: the stored
+    rows, less those of the changed ids and those without an id, plus the raw
+    rows of the changed ids and without an id, must be as many as the raw rows.
+    Run when the model is compiled and again when its pre-hook is, before either
+    changes the table, so both take the same decision.
+-#}
+{% macro salesforce_base_increment_is_whole(table_name) %}
+    {%- if not execute -%}
+        {{ return(false) }}
+    {%- endif -%}
+    {%- set counts_query -%}
+        with changed_ids as (
+            {{ salesforce_base_changed_ids(table_name) }}
+        ),
+
+        raw_rows as (
+            select id from ({{ salesforce_source_select(table_name) }}) as conformed
+        )
+
+        select
+            (select count(*) from raw_rows) as raw_row_count,
+            (select count(*) from raw_rows where id is null or id in (select id from changed_ids))
+                as raw_increment_row_count,
+            (select count(*) from {{ this }}) as stored_row_count,
+            (select count(*) from {{ this }} where id is null or id in (select id from changed_ids))
+                as stored_replaced_row_count
+    {%- endset -%}
+    {%- set counts = run_query(counts_query).rows[0] -%}
+    {{ return(counts[2] - counts[3] + counts[1] == counts[0]) }}
+{% endmacro %}
+
+
+{#- a pre-hook: the rows the run replaces that delete+insert by id cannot find -#}
+{% macro salesforce_base_delete_replaced_rows(table_name) %}
+    {%- if not is_incremental() -%}
+        select 1
+    {%- elif salesforce_base_increment_is_whole(table_name) -%}
+        delete from {{ this }} where id is null
+    {%- else -%}
+        delete from {{ this }}
+    {%- endif -%}
 {% endmacro %}

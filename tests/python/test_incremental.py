@@ -38,7 +38,8 @@ def built_tables(database: Path) -> list[str]:
         database,
         "select table_name from information_schema.tables where table_schema = 'main' "
         "and table_type = 'BASE TABLE' and (table_name like 'fct%' or table_name like 'dim%' "
-        "or table_name like 'stg%' or table_name like 'int%' or table_name like 'audit%')",
+        "or table_name like 'base%' or table_name like 'stg%' or table_name like 'int%' "
+        "or table_name like 'audit%')",
     )
     return sorted(row[0] for row in rows)
 
@@ -107,6 +108,19 @@ def incremental_and_full(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path
     full = run_dbt(["build", "--full-refresh"], full_db, work / "full")
     assert full.returncode == 0, full.output
     return incremental_db, full_db, work
+
+
+def replaced_only_changed_ids(run_dir: Path, table: str) -> bool:
+    """Whether the run compiled base_salesforce__<table> to re-classify only the changed ids."""
+    compiled = run_dir / "target" / "compiled" / "revenue_funnel" / "models" / "staging" / "salesforce"
+    return "where id is null or id in (" in (compiled / "base" / f"base_salesforce__{table}.sql").read_text()
+
+
+def test_base_tables_replace_only_the_ids_loaded_since_the_last_run(
+    incremental_and_full: tuple[Path, Path, Path],
+) -> None:
+    _, _, work = incremental_and_full
+    assert all(replaced_only_changed_ids(work / "second", table) for table in ("task", "event", "lead"))
 
 
 def test_new_day_reached_staging(incremental_and_full: tuple[Path, Path, Path]) -> None:
@@ -196,3 +210,48 @@ def test_attribution_recomputes_only_persons_whose_inputs_changed(
     assert after[0][0] > 0
     assert after[0][1] == 0
     assert after[0][2] == after[0][0]
+
+
+def test_base_tables_rebuild_whole_when_raw_rows_vanish_or_arrive_with_old_load_times(
+    incremental_and_full: tuple[Path, Path, Path],
+) -> None:
+    """The incremental base tables replace only the ids loaded since the newest stored load,
+    unless the stored rows plus that increment would not make the raw table: then every raw row
+    is classified again. Three such changes no load time reveals: a task hard-deleted from the
+    raw table, one copy of a duplicated lead removed, and a task arriving with a load time a
+    month old. Each base table must equal what a full refresh builds from the same raw rows."""
+    incremental_db, _, work = incremental_and_full
+    changed_db = work / "vanished.duckdb"
+    shutil.copyfile(incremental_db, changed_db)
+    with duckdb.connect(str(changed_db)) as con:
+        gone_task = con.execute("select min(id) from salesforce.task").fetchone()[0]
+        con.execute("delete from salesforce.task where id = ?", [gone_task])
+        duplicated_lead = con.execute(
+            "select id from salesforce.lead group by id having count(*) > 1 order by id limit 1"
+        ).fetchone()
+        assert duplicated_lead is not None, "the generated raw leads hold no re-synced copy to remove"
+        con.execute(
+            "delete from salesforce.lead where rowid = (select max(rowid) from salesforce.lead where id = ?)",
+            [duplicated_lead[0]],
+        )
+        con.execute(
+            "insert into salesforce.task by name select * replace ("
+            "'00T_old_load_time_1' as id, _fivetran_synced - interval 30 day as _fivetran_synced) "
+            "from salesforce.task where _fivetran_synced is not null limit 1"
+        )
+    selection = ["--select", "base_salesforce__task", "base_salesforce__lead"]
+    rerun = run_dbt(["run", *selection], changed_db, work / "vanished")
+    assert rerun.returncode == 0, rerun.output
+    assert not replaced_only_changed_ids(work / "vanished", "task")
+    full_db = work / "vanished_full.duckdb"
+    shutil.copyfile(changed_db, full_db)
+    full = run_dbt(["run", "--full-refresh", *selection], full_db, work / "vanished_full")
+    assert full.returncode == 0, full.output
+    assert {
+        table: count
+        for table, count in differing_tables(changed_db, full_db).items()
+        if table in ("base_salesforce__task", "base_salesforce__lead")
+    } == {}
+    assert query(changed_db, f"select count(*) from base_salesforce__task where id = '{gone_task}'") == [(0,)]
+    late = query(changed_db, "select count(*) from base_salesforce__task where id = '00T_old_load_time_1'")
+    assert late == [(1,)]

@@ -1,1 +1,1 @@
-{{ salesforce_base_model('account') }}
+{{ salesforce_base_model('account', incremental=true) }}

@@ -1,1 +1,1 @@
-{{ salesforce_base_model('campaign_member') }}
+{{ salesforce_base_model('campaign_member', incremental=true) }}

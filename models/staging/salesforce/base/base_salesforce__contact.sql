@@ -1,1 +1,1 @@
-{{ salesforce_base_model('contact') }}
+{{ salesforce_base_model('contact', incremental=true) }}

@@ -1,1 +1,1 @@
-{{ salesforce_base_model('event') }}
+{{ salesforce_base_model('event', incremental=true) }}

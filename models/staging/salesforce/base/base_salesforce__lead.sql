@@ -1,1 +1,1 @@
-{{ salesforce_base_model('lead') }}
+{{ salesforce_base_model('lead', incremental=true) }}

@@ -1,1 +1,1 @@
-{{ salesforce_base_model('opportunity') }}
+{{ salesforce_base_model('opportunity', incremental=true) }}

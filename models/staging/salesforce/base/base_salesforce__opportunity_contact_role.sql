@@ -1,1 +1,1 @@
-{{ salesforce_base_model('opportunity_contact_role') }}
+{{ salesforce_base_model('opportunity_contact_role', incremental=true) }}

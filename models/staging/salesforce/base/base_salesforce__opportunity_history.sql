@@ -1,1 +1,1 @@
-{{ salesforce_base_model('opportunity_history') }}
+{{ salesforce_base_model('opportunity_history', incremental=true) }}

@@ -1,1 +1,1 @@
-{{ salesforce_base_model('task') }}
+{{ salesforce_base_model('task', incremental=true) }}
