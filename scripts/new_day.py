@@ -2,8 +2,9 @@
 
 The generator writes the whole history in one go. To get a realistic "next
 day", the activities and stage changes created on or after a cutoff are held
-back before the first build (every raw row is stamped with the first load
-time), then loaded with a later load time, together with the kinds of change a
+back before the first build (every raw row is stamped as loaded the night after
+its last change, at the latest at the first load time, as a nightly loader
+would have), then loaded with a later load time, together with the kinds of change a
 real day brings: an edited task, a soft-deleted event and a late-arriving task
 created weeks earlier. Used by tests/python/test_incremental.py (incremental
 run == full refresh) and scripts/benchmark.py (incremental run time).
@@ -40,7 +41,17 @@ def hold_back(database: Path, cutoff: str, first_load: str = FIRST_LOAD) -> int:
                 "where table_schema = 'salesforce' and table_name not like 'held\\_%' escape '\\'"
             ).fetchall()
         ]:
-            con.execute(f"update salesforce.{table} set _fivetran_synced = '{first_load}'")
+            columns = {row[0] for row in con.execute(f"describe salesforce.{table}").fetchall()}
+            # a warehouse loaded every night: each row was loaded the night after its last change
+            # (02:00), the rows of the last day by the first load, so an incremental run's lookback
+            # re-reads the rows of its last days, not the whole history
+            nightly = (
+                f"least(timestamp '{first_load}', date_trunc('day', system_modstamp) + interval 26 hour)"
+                if "system_modstamp" in columns
+                else "null"
+            )
+            loaded = f"coalesce({nightly}, timestamp '{first_load}')"
+            con.execute(f"update salesforce.{table} set _fivetran_synced = {loaded}")
     return held
 
 

@@ -51,8 +51,7 @@
 with source as (
 
     {%- if is_incremental() and salesforce_base_increment_is_whole(table_name) %}
-    select * from ({{ salesforce_source_select(table_name) }}) as raw_rows
-    where id is null or id in ({{ salesforce_base_changed_ids(table_name) }})
+    {{ salesforce_source_select(table_name, id_keys=salesforce_base_changed_id_keys(table_name)) }}
     {%- else %}
     {{ salesforce_source_select(table_name) }}
     {%- endif %}
@@ -107,24 +106,34 @@ select * from classified
 {% endmacro %}
 
 
-{#- ids of the raw rows loaded since the newest stored load minus the lookback, or without a load time -#}
-{% macro salesforce_base_changed_ids(table_name) %}
+{#-
+    The ids an incremental run re-classifies, as text keys ('' for rows without
+    an id, always included): the ids of the raw rows loaded since the newest
+    stored load minus the lookback, or without a load time. Keys, not ids, so
+    that the filters are plain semi-joins (`key in (...)`), with no `or id is null`.
+-#}
+{% macro salesforce_base_changed_id_keys(table_name) %}
     {%- set loaded_at = salesforce_base_loaded_at(table_name) -%}
     {%- set lookback_days = validated_var('incremental_lookback_days', type='integer') -%}
-    select id
+    select coalesce(id, '') as id_key
     from ({{ salesforce_source_select(table_name) }}) as raw_rows
     where {{ loaded_at }} is null
         or {{ loaded_at }} >= (
             select {{ dbt.dateadd('day', -1 * lookback_days, 'max(' ~ loaded_at ~ ')') }}
             from {{ this }}
         )
+    union all
+    select ''
 {% endmacro %}
 
 
 {#-
     Whether replacing the changed ids' rows gives the whole raw table: the stored
     rows, less those of the changed ids and those without an id, plus the raw
-    rows of the changed ids and without an id, must be as many as the raw rows.
+    rows of the changed ids and without an id, must be as many as the raw rows;
+    and no stored row may be classified against the current
+    salesforce_deleted_records (a 'deleted' row under 'flag', a kept deleted row
+    under 'exclude'), so changing that var re-classifies everything.
     Run when the model is compiled and again when its pre-hook is, before either
     changes the table, so both take the same decision.
 -#}
@@ -132,25 +141,31 @@ select * from classified
     {%- if not execute -%}
         {{ return(false) }}
     {%- endif -%}
+    {%- if validated_var('salesforce_deleted_records', allowed=['exclude', 'flag']) == 'exclude' -%}
+        {%- set stale_deleted_rows = 'exclusion_reason is null and is_deleted_record' -%}
+    {%- else -%}
+        {%- set stale_deleted_rows = "exclusion_reason = 'deleted'" -%}
+    {%- endif -%}
     {%- set counts_query -%}
-        with changed_ids as (
-            {{ salesforce_base_changed_ids(table_name) }}
+        with changed_id_keys as (
+            {{ salesforce_base_changed_id_keys(table_name) }}
         ),
 
-        raw_rows as (
-            select id from ({{ salesforce_source_select(table_name) }}) as conformed
+        raw_id_keys as (
+            select coalesce(id, '') as id_key from ({{ salesforce_source_select(table_name) }}) as conformed
         )
 
         select
-            (select count(*) from raw_rows) as raw_row_count,
-            (select count(*) from raw_rows where id is null or id in (select id from changed_ids))
+            (select count(*) from raw_id_keys) as raw_row_count,
+            (select count(*) from raw_id_keys where id_key in (select id_key from changed_id_keys))
                 as raw_increment_row_count,
             (select count(*) from {{ this }}) as stored_row_count,
-            (select count(*) from {{ this }} where id is null or id in (select id from changed_ids))
-                as stored_replaced_row_count
+            (select count(*) from {{ this }} where coalesce(id, '') in (select id_key from changed_id_keys))
+                as stored_replaced_row_count,
+            (select count(*) from {{ this }} where {{ stale_deleted_rows }}) as stale_deleted_row_count
     {%- endset -%}
     {%- set counts = run_query(counts_query).rows[0] -%}
-    {{ return(counts[2] - counts[3] + counts[1] == counts[0]) }}
+    {{ return(counts[2] - counts[3] + counts[1] == counts[0] and counts[4] == 0) }}
 {% endmacro %}
 
 

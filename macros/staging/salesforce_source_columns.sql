@@ -28,8 +28,11 @@
     - the source vars, which the sources YAML renders into every raw relation
       without escaping, must be plain identifiers (validate_source_vars): a
       hostile value stops the compile before any SQL runs.
+    With id_keys (a select of one text column), only the raw rows whose
+    conformed id, '' for none, is among its values: the filter runs on the raw
+    rows, so the other columns are conformed for those rows only.
 #}
-{% macro salesforce_source_select(table_name) %}
+{% macro salesforce_source_select(table_name, id_keys=none) %}
     {%- set contract = salesforce_contract_columns(table_name) -%}
     {%- if not execute -%}
         {{ return('select * from ' ~ source('revenue_funnel_salesforce', table_name)) }}
@@ -73,7 +76,15 @@
     {%- for column in contract -%}
         {%- do select_list.append(expressions[loop.index0] ~ ' as ' ~ column.name) -%}
     {%- endfor -%}
-    {{ return('select\n        ' ~ select_list | join(',\n        ') ~ '\n    from ' ~ relation) }}
+    {%- set where_clause = [] -%}
+    {%- if id_keys is not none -%}
+        {%- for column in contract -%}
+            {%- if column.name == 'id' -%}
+                {%- do where_clause.append("\n    where coalesce(" ~ expressions[loop.index0] ~ ", '') in (" ~ id_keys ~ ")") -%}
+            {%- endif -%}
+        {%- endfor -%}
+    {%- endif -%}
+    {{ return('select\n        ' ~ select_list | join(',\n        ') ~ '\n    from ' ~ relation ~ where_clause | join('')) }}
 {% endmacro %}
 
 

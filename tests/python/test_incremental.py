@@ -113,7 +113,7 @@ def incremental_and_full(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path
 def replaced_only_changed_ids(run_dir: Path, table: str) -> bool:
     """Whether the run compiled base_salesforce__<table> to re-classify only the changed ids."""
     compiled = run_dir / "target" / "compiled" / "revenue_funnel" / "models" / "staging" / "salesforce"
-    return "where id is null or id in (" in (compiled / "base" / f"base_salesforce__{table}.sql").read_text()
+    return "\n    where coalesce(" in (compiled / "base" / f"base_salesforce__{table}.sql").read_text()
 
 
 def test_base_tables_replace_only_the_ids_loaded_since_the_last_run(
@@ -255,3 +255,29 @@ def test_base_tables_rebuild_whole_when_raw_rows_vanish_or_arrive_with_old_load_
     assert query(changed_db, f"select count(*) from base_salesforce__task where id = '{gone_task}'") == [(0,)]
     late = query(changed_db, "select count(*) from base_salesforce__task where id = '00T_old_load_time_1'")
     assert late == [(1,)]
+
+
+def test_base_tables_reclassify_everything_when_deleted_records_are_flagged_instead(
+    incremental_and_full: tuple[Path, Path, Path],
+) -> None:
+    """salesforce_deleted_records decides the class of every deleted row, loaded today or not:
+    switching it from exclude to flag on an incremental run must give a full refresh's rows."""
+    incremental_db, _, work = incremental_and_full
+    deleted_tasks = "select count(*) from base_salesforce__task where exclusion_reason = 'deleted'"
+    assert query(incremental_db, deleted_tasks)[0][0] > 0
+    flagged_db = work / "flagged.duckdb"
+    shutil.copyfile(incremental_db, flagged_db)
+    selection = ["--select", "base_salesforce__task", "base_salesforce__event"]
+    flag = {"salesforce_deleted_records": "flag"}
+    rerun = run_dbt(["run", *selection], flagged_db, work / "flagged", variables=flag)
+    assert rerun.returncode == 0, rerun.output
+    full_db = work / "flagged_full.duckdb"
+    shutil.copyfile(flagged_db, full_db)
+    full = run_dbt(["run", "--full-refresh", *selection], full_db, work / "flagged_full", variables=flag)
+    assert full.returncode == 0, full.output
+    assert {
+        table: count
+        for table, count in differing_tables(flagged_db, full_db).items()
+        if table in ("base_salesforce__task", "base_salesforce__event")
+    } == {}
+    assert query(flagged_db, deleted_tasks) == [(0,)]
