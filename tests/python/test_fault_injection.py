@@ -7,7 +7,7 @@ which dbt tests warn or fail, the counts in audit_salesforce_row_counts and
 audit_funnel_exclusions, and which models must come out identical to the baseline.
 The scheduled job (scripts/run_job.py) is exercised on DuckDB files: stale feed, locks,
 concurrent runs and two writers on one publication, a killed or signalled build, out of memory,
-failing tests, the publication gates, a full disk, a corrupt or missing build file, permissions.
+a failing build, the publication gates, a full disk, a corrupt or missing build file, permissions.
 
 Each case is documented in docs/fault_injection.md (section "The cases", same names as the tests,
 test_<case> for each case of a test parametrized with for_each_case; tests/python/test_docs_complete.py
@@ -919,8 +919,20 @@ def test_job_reader_on_published_file_does_not_block(killed_then_rerun: KilledTh
     assert scenario.new_reader_count == scenario.published_count - 10
 
 
-def test_job_failed_test_exits_20(published_job: JobPaths, work: Path) -> None:
-    paths = clone_job(published_job, work / "job_failed_test")
+def descendants(manifest: dict, unique_id: str) -> set[str]:
+    """Every node downstream of `unique_id` in a manifest's child map."""
+    found: set[str] = set()
+    pending = [unique_id]
+    while pending:
+        for child in manifest["child_map"].get(pending.pop(), []):
+            if child not in found:
+                found.add(child)
+                pending.append(child)
+    return found
+
+
+def test_job_failed_build_exits_20(published_job: JobPaths, work: Path) -> None:
+    paths = clone_job(published_job, work / "job_failed_build")
     before = publication_state(paths)
     inject_into(
         paths.build_database,
@@ -930,10 +942,20 @@ def test_job_failed_test_exits_20(published_job: JobPaths, work: Path) -> None:
     )
     completed = run_job(paths)
     assert completed.returncode == 20, completed.stdout + completed.stderr
-    assert "dbt build failed, publication unchanged: " in completed.stderr
-    assert re.search(
-        r"test\.revenue_funnel\.not_null_stg_salesforce__leads_created_at\.\w+ \(fail\)", completed.stderr
-    )
+    leads = "model.revenue_funnel.stg_salesforce__leads"
+    assert f"dbt build failed, publication unchanged: {leads} (error)" in completed.stderr
+    # the database refused the null while building the model (its contract's not_null constraint)
+    run_dir = paths.run_dirs()[-1]
+    dbt_log = (run_dir / "dbt.log").read_text(errors="replace")
+    refused = re.search(r"NOT NULL constraint failed: stg_salesforce__leads\w*\.created_at", dbt_log)
+    assert refused, dbt_log[-3000:]
+    # nothing downstream of it was built or tested
+    manifest = json.loads((run_dir / "target" / "manifest.json").read_text())
+    results = json.loads((run_dir / "target" / "run_results.json").read_text())["results"]
+    statuses = {result["unique_id"]: result["status"] for result in results}
+    downstream = descendants(manifest, leads) & set(statuses)
+    assert "model.revenue_funnel.fct_funnel_leads" in downstream and len(downstream) > 50
+    assert {statuses[node] for node in downstream} == {"skipped"}
     assert publication_state(paths) == before
 
 

@@ -12,10 +12,11 @@ marts. The checks:
 - a stage column's values are tested against the seeds (the generic test accepted_stages), never
   against a list written in YAML; the stage names a milestone column's accepted_values test lists
   are stages of the seeds (funnel_stages, funnel_factors, opportunity_stage_mapping);
-- the never-null columns of the marts are not_null contract constraints, which the warehouse
-  enforces (the DuckDB build declares each of them NOT NULL); every mart with such columns
-  carries the test not_null_constraints_hold, which checks them where constraints are not
-  enforced (Spark); no mart column keeps a plain not_null test node.
+- the never-null columns of every model past base (staging, intermediate, marts, audit) are
+  not_null contract constraints, which the warehouse enforces (the DuckDB build declares each
+  of them NOT NULL); every model with such columns carries the test not_null_constraints_hold,
+  which checks them where constraints are not enforced (Spark); no such model's column keeps a
+  plain not_null test node (the base models are outside the rule).
 
 - the DAG's shape stays within agreed limits (dbt-project-evaluator's rules, with the
   exceptions listed below and why): no model outside models/audit reads more than
@@ -85,6 +86,11 @@ def layer(node: dict) -> str | None:
 
 def is_public_mart(node: dict) -> bool:
     return layer(node) == "marts" and node.get("access") == "public"
+
+
+def has_contract_constraints_rule(node: dict) -> bool:
+    """Models whose never-null columns must be not_null contract constraints: all past base."""
+    return layer(node) not in {None, "base"}
 
 
 def models(manifest: dict) -> dict[str, dict]:
@@ -263,10 +269,10 @@ def stage_name_problems(manifest: dict, stages: set[str]) -> list[str]:
 
 
 def not_null_constraint_columns(manifest: dict) -> dict[str, set[str]]:
-    """Mart name -> its columns declared with a not_null contract constraint."""
+    """Model name -> its columns declared with a not_null contract constraint."""
     declared: dict[str, set[str]] = {}
     for node in models(manifest).values():
-        if not is_public_mart(node):
+        if not has_contract_constraints_rule(node):
             continue
         for column in node["columns"].values():
             if any(constraint["type"] == "not_null" for constraint in column.get("constraints", [])):
@@ -275,8 +281,8 @@ def not_null_constraint_columns(manifest: dict) -> dict[str, set[str]]:
 
 
 def not_null_problems(manifest: dict, enforced_by_warehouse: dict[str, set[str]]) -> list[str]:
-    """Marts whose not_null constraints lack their fallback test or are not enforced, and plain
-    not_null tests on mart columns (a conditional one, with a `where`, stays a test)."""
+    """Models whose not_null constraints lack their fallback test or are not enforced, and plain
+    not_null tests on their columns (a conditional one, with a `where`, stays a test)."""
     problems = []
     # on a warehouse that enforces the constraints the test is parsed disabled
     disabled = manifest.get("disabled", {}).values()
@@ -286,21 +292,21 @@ def not_null_problems(manifest: dict, enforced_by_warehouse: dict[str, set[str]]
         for node in candidates
         if (node.get("test_metadata") or {}).get("name") == "not_null_constraints_hold"
     }
-    mart_ids = {uid for uid, node in models(manifest).items() if is_public_mart(node)}
-    for mart, columns in sorted(not_null_constraint_columns(manifest).items()):
-        if mart not in tested:
-            problems.append(f"{mart}: not_null constraints without the test not_null_constraints_hold")
-        missing = sorted(columns - enforced_by_warehouse.get(mart, set()))
+    ruled_ids = {uid for uid, node in models(manifest).items() if has_contract_constraints_rule(node)}
+    for model, columns in sorted(not_null_constraint_columns(manifest).items()):
+        if model not in tested:
+            problems.append(f"{model}: not_null constraints without the test not_null_constraints_hold")
+        missing = sorted(columns - enforced_by_warehouse.get(model, set()))
         if missing:
-            problems.append(f"{mart}: not NOT NULL in the warehouse: {', '.join(missing)}")
+            problems.append(f"{model}: not NOT NULL in the warehouse: {', '.join(missing)}")
     for node in manifest["nodes"].values():
         metadata = node.get("test_metadata") or {}
         if (
             metadata.get("name") == "not_null"
-            and node["depends_on"]["nodes"][0] in mart_ids
+            and node["depends_on"]["nodes"][0] in ruled_ids
             and not node["config"].get("where")
         ):
-            problems.append(f"{node['name']}: a not_null test on a mart column: declare a constraint")
+            problems.append(f"{node['name']}: a not_null test on a model column: declare a constraint")
     return problems
 
 
@@ -342,7 +348,7 @@ def test_stage_names_come_from_the_seeds(manifest: dict) -> None:
     assert not problems, "\n".join(problems)
 
 
-def test_never_null_mart_columns_are_enforced_constraints(manifest: dict, demo_warehouse: Path) -> None:
+def test_never_null_columns_are_enforced_constraints(manifest: dict, demo_warehouse: Path) -> None:
     problems = not_null_problems(manifest, warehouse_not_null_columns(demo_warehouse))
     assert not problems, "\n".join(problems)
 
@@ -482,7 +488,7 @@ def test_each_rule_catches_a_break(manifest: dict) -> None:
             f"{exposure['name']}: ref('{exposure['refs'][0]['name']}') without the package name",
         ]
     )
-    # a mart without its fallback test, a constraint the warehouse does not enforce, a plain test
+    # a model without its fallback test, a constraint the warehouse does not enforce, a plain test
     enforced = warehouse_not_null_columns_from(manifest)
     enforced["fct_funnel_periods"].discard("leads_count")
     fallback = next(
@@ -492,21 +498,30 @@ def test_each_rule_catches_a_break(manifest: dict) -> None:
         and nodes[0]["attached_node"] == _model(broken, "dim_users")["unique_id"]
     )
     del broken["disabled"][fallback]
-    plain = copy.deepcopy(broken["nodes"][stage_test["unique_id"]])
-    plain.update(name="not_null_fct_funnel_periods_leads_count", config={**plain["config"], "where": None})
-    plain["test_metadata"] = {"name": "not_null", "kwargs": {"column_name": "leads_count"}}
-    plain["depends_on"] = {"nodes": [_model(broken, "fct_funnel_periods")["unique_id"]]}
-    broken["nodes"]["test.revenue_funnel.not_null_fct_funnel_periods_leads_count.0"] = plain
-    assert not_null_problems(broken, enforced) == [
+    # plain tests on a mart, a staging and an intermediate model are reported; one on a base model is not
+    for model, column in [
+        ("fct_funnel_periods", "leads_count"),
+        ("stg_salesforce__leads", "created_at"),
+        ("int_person_stages", "reached_at"),
+        ("base_salesforce__lead", "id"),
+    ]:
+        plain = copy.deepcopy(broken["nodes"][stage_test["unique_id"]])
+        plain.update(name=f"not_null_{model}_{column}", config={**plain["config"], "where": None})
+        plain["test_metadata"] = {"name": "not_null", "kwargs": {"column_name": column}}
+        plain["depends_on"] = {"nodes": [_model(broken, model)["unique_id"]]}
+        broken["nodes"][f"test.revenue_funnel.not_null_{model}_{column}.0"] = plain
+    assert sorted(not_null_problems(broken, enforced)) == [
         "dim_users: not_null constraints without the test not_null_constraints_hold",
         "fct_funnel_periods: not NOT NULL in the warehouse: leads_count",
-        "not_null_fct_funnel_periods_leads_count: a not_null test on a mart column: declare a constraint",
+        "not_null_fct_funnel_periods_leads_count: a not_null test on a model column: declare a constraint",
+        "not_null_int_person_stages_reached_at: a not_null test on a model column: declare a constraint",
+        "not_null_stg_salesforce__leads_created_at: a not_null test on a model column: declare a constraint",
     ]
 
 
 def warehouse_not_null_columns_from(manifest: dict) -> dict[str, set[str]]:
     """What a warehouse enforcing every declared constraint would report."""
-    return {mart: set(columns) for mart, columns in not_null_constraint_columns(manifest).items()}
+    return {model: set(columns) for model, columns in not_null_constraint_columns(manifest).items()}
 
 
 def test_accepted_stages_reads_each_list_from_the_seeds(demo_warehouse: Path, tmp_path: Path) -> None:

@@ -139,7 +139,11 @@ visits as (
         stage_name,
         entered_at,
         is_from_current_state,
-        row_number() over (partition by opportunity_id order by entered_at, stage_name) as visit_number,
+        -- bigint on every engine (Spark's row_number() is an int): the contract's type
+        cast(
+            row_number() over (partition by opportunity_id order by entered_at, stage_name)
+            as {{ dbt.type_bigint() }}
+        ) as visit_number,
         lead(entered_at) over (partition by opportunity_id order by entered_at, stage_name) as exited_at
     from visit_starts
 

@@ -71,7 +71,11 @@ won_deals as (
         amount_local,
         currency_code,
         conversion_rate_source,
-        row_number() over (partition by person_id order by won_at, opportunity_id) as won_sequence
+        -- bigint on every engine (Spark's row_number() is an int): the contract's type
+        cast(
+            row_number() over (partition by person_id order by won_at, opportunity_id)
+            as {{ dbt.type_bigint() }}
+        ) as won_sequence
     from opportunities
     where won_at is not null
 

@@ -176,10 +176,11 @@ positioned as (
 
     select
         *,
-        row_number() over (
+        -- bigint on every engine (Spark's row_number() is an int): the contract's type
+        cast(row_number() over (
             partition by person_id, funnel_stage
             order by touched_at, campaign_member_id
-        ) as touch_position,
+        ) as {{ dbt.type_bigint() }}) as touch_position,
         count(touched_at) over (partition by person_id, funnel_stage) as touch_count,
         -- touches are in time order, so those at or before a moment are the first
         -- ones, and their count is the position of the last of them (0: none)

@@ -41,9 +41,10 @@ stage_values as (
         stage_periods.conversion_view,
         stage_periods.period_start_date,
         -- complete periods numbered without gaps within a view: the trailing windows count on it
-        dense_rank() over (
+        -- bigint on every engine (Spark's dense_rank() is an int): the contract's type
+        cast(dense_rank() over (
             partition by stage_periods.conversion_view order by stage_periods.period_start_date
-        ) as period_index,
+        ) as {{ dbt.type_bigint() }}) as period_index,
         stage_periods.period_start_date < {{ dbt.dateadd(
             'day', warmup_days,
             'min(stage_periods.period_start_date) over (partition by stage_periods.conversion_view)'
