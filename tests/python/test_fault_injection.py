@@ -931,6 +931,18 @@ def descendants(manifest: dict, unique_id: str) -> set[str]:
     return found
 
 
+def test_job_failed_test_exits_20(published_job: JobPaths, work: Path) -> None:
+    """A data test that fails (not a model that cannot be built) stops the publication too."""
+    paths = clone_job(published_job, work / "job_failed_test")
+    before = publication_state(paths)
+    inject_into(paths.build_database, inject_null_role_developer_names)
+    completed = run_job(paths)
+    assert completed.returncode == 20, completed.stdout + completed.stderr
+    assert "dbt build failed, publication unchanged: " in completed.stderr
+    assert re.search(r"test\.revenue_funnel\.assert_user_roles_map_to_departments \(fail\)", completed.stderr)
+    assert publication_state(paths) == before
+
+
 def test_job_failed_build_exits_20(published_job: JobPaths, work: Path) -> None:
     paths = clone_job(published_job, work / "job_failed_build")
     before = publication_state(paths)
