@@ -165,11 +165,17 @@ def reuse_parse_cache(runs_dir: Path, run_dir: Path) -> None:
 
 
 def run_dbt(config: JobConfig, run_dir: Path, args: list[str]) -> StepResult:
-    """Run one dbt command with its artifacts and logs kept in the run's folder."""
+    """Run one dbt command with its artifacts and logs kept in the run's folder.
+
+    dbt runs in the build file's folder and opens the file by its name (DBT_DUCKDB_PATH): the
+    profile dbt hashes into its saved parse then does not depend on where the job's folders are,
+    so a job moved or copied elsewhere still starts from its previous run's parse. Every other
+    path dbt gets is absolute.
+    """
     env = {
         **os.environ,
-        "DBT_DUCKDB_PATH": str(config.build_database),
-        "DBT_PROFILES_DIR": str(profiles_dir_for(config.project_dir, config.profiles_dir)),
+        "DBT_DUCKDB_PATH": config.build_database.name,
+        "DBT_PROFILES_DIR": str(profiles_dir_for(config.project_dir, config.profiles_dir).resolve()),
         "DO_NOT_TRACK": "1",
     }
     command = [
@@ -188,11 +194,13 @@ def run_dbt(config: JobConfig, run_dir: Path, args: list[str]) -> StepResult:
         command += ["--vars", config.extra_vars]
     job_pid = os.getpid()
     lines: list[str] = []
+    config.build_database.parent.mkdir(parents=True, exist_ok=True)
     with (run_dir / "job.log").open("a") as job_log:
         job_log.write(f"$ {' '.join(command)}\n")
         process = subprocess.Popen(
             command,
             env=env,
+            cwd=config.build_database.parent,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,

@@ -212,6 +212,22 @@ def test_attribution_recomputes_only_persons_whose_inputs_changed(
     assert after[0][2] == after[0][0]
 
 
+def base_run_differences(
+    database: Path, work: Path, name: str, tables: tuple[str, ...], variables: dict | None = None
+) -> dict[str, int]:
+    """Run the base models `tables` incrementally on `database`, then fully on a copy taken before
+    that run; the differing row groups of the two results per table (empty when equal)."""
+    selection = ["--select", *(f"base_salesforce__{table}" for table in tables)]
+    full_db = work / f"{name}_full.duckdb"
+    shutil.copyfile(database, full_db)
+    rerun = run_dbt(["run", *selection], database, work / name, variables=variables)
+    assert rerun.returncode == 0, rerun.output
+    full = run_dbt(["run", "--full-refresh", *selection], full_db, work / f"{name}_full", variables=variables)
+    assert full.returncode == 0, full.output
+    models = {f"base_salesforce__{table}" for table in tables}
+    return {table: count for table, count in differing_tables(database, full_db).items() if table in models}
+
+
 def test_base_tables_rebuild_whole_when_raw_rows_vanish_or_arrive_with_old_load_times(
     incremental_and_full: tuple[Path, Path, Path],
 ) -> None:
@@ -239,19 +255,8 @@ def test_base_tables_rebuild_whole_when_raw_rows_vanish_or_arrive_with_old_load_
             "'00T_old_load_time_1' as id, _fivetran_synced - interval 30 day as _fivetran_synced) "
             "from salesforce.task where _fivetran_synced is not null limit 1"
         )
-    selection = ["--select", "base_salesforce__task", "base_salesforce__lead"]
-    rerun = run_dbt(["run", *selection], changed_db, work / "vanished")
-    assert rerun.returncode == 0, rerun.output
+    assert base_run_differences(changed_db, work, "vanished", ("task", "lead")) == {}
     assert not replaced_only_changed_ids(work / "vanished", "task")
-    full_db = work / "vanished_full.duckdb"
-    shutil.copyfile(changed_db, full_db)
-    full = run_dbt(["run", "--full-refresh", *selection], full_db, work / "vanished_full")
-    assert full.returncode == 0, full.output
-    assert {
-        table: count
-        for table, count in differing_tables(changed_db, full_db).items()
-        if table in ("base_salesforce__task", "base_salesforce__lead")
-    } == {}
     assert query(changed_db, f"select count(*) from base_salesforce__task where id = '{gone_task}'") == [(0,)]
     late = query(changed_db, "select count(*) from base_salesforce__task where id = '00T_old_load_time_1'")
     assert late == [(1,)]
@@ -267,17 +272,6 @@ def test_base_tables_reclassify_everything_when_deleted_records_are_flagged_inst
     assert query(incremental_db, deleted_tasks)[0][0] > 0
     flagged_db = work / "flagged.duckdb"
     shutil.copyfile(incremental_db, flagged_db)
-    selection = ["--select", "base_salesforce__task", "base_salesforce__event"]
     flag = {"salesforce_deleted_records": "flag"}
-    rerun = run_dbt(["run", *selection], flagged_db, work / "flagged", variables=flag)
-    assert rerun.returncode == 0, rerun.output
-    full_db = work / "flagged_full.duckdb"
-    shutil.copyfile(flagged_db, full_db)
-    full = run_dbt(["run", "--full-refresh", *selection], full_db, work / "flagged_full", variables=flag)
-    assert full.returncode == 0, full.output
-    assert {
-        table: count
-        for table, count in differing_tables(flagged_db, full_db).items()
-        if table in ("base_salesforce__task", "base_salesforce__event")
-    } == {}
+    assert base_run_differences(flagged_db, work, "flagged", ("task", "event"), flag) == {}
     assert query(flagged_db, deleted_tasks) == [(0,)]
