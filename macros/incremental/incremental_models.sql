@@ -48,15 +48,19 @@
 {% endmacro %}
 
 
+{#- the newest load stored in this incremental model, less var incremental_lookback_days: an
+    incremental run takes again every row loaded since (null while the table is empty) -#}
+{% macro incremental_watermark(stored_loaded_at) %}
+    {%- set lookback_days = validated_var('incremental_lookback_days', type='integer') -%}
+    (select {{ dbt.dateadd('day', -1 * lookback_days, 'max(' ~ stored_loaded_at ~ ')') }} from {{ this }})
+{%- endmacro %}
+
+
 {% macro incremental_staging_filter(loaded_expression) %}
     {%- if is_incremental() -%}
-        {%- set lookback_days = validated_var('incremental_lookback_days', type='integer') -%}
         {#- an empty table (nothing staged yet, or every record gone) takes everything again -#}
         and {{ loaded_expression }} >= coalesce(
-            (
-                select {{ dbt.dateadd('day', -1 * lookback_days, 'max(coalesce(loaded_at, modified_at))') }}
-                from {{ this }}
-            ),
+            {{ incremental_watermark('coalesce(loaded_at, modified_at)') }},
             cast('1900-01-01 00:00:00' as {{ dbt.type_timestamp() }})
         )
     {%- endif -%}

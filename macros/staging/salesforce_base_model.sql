@@ -51,6 +51,7 @@
 with source as (
 
     {%- if is_incremental() and salesforce_base_increment_is_whole(table_name) %}
+    {{ salesforce_base_narrow_marker() }}
     {{ salesforce_source_select(table_name, id_keys=salesforce_base_changed_id_keys(table_name)) }}
     {%- else %}
     {{ salesforce_source_select(table_name) }}
@@ -114,14 +115,10 @@ select * from classified
 -#}
 {% macro salesforce_base_changed_id_keys(table_name) %}
     {%- set loaded_at = salesforce_base_loaded_at(table_name) -%}
-    {%- set lookback_days = validated_var('incremental_lookback_days', type='integer') -%}
     select coalesce(id, '') as id_key
     from ({{ salesforce_source_select(table_name) }}) as raw_rows
     where {{ loaded_at }} is null
-        or {{ loaded_at }} >= (
-            select {{ dbt.dateadd('day', -1 * lookback_days, 'max(' ~ loaded_at ~ ')') }}
-            from {{ this }}
-        )
+        or {{ loaded_at }} >= {{ incremental_watermark(loaded_at) }}
     union all
     select ''
 {% endmacro %}
@@ -134,8 +131,8 @@ select * from classified
     and no stored row may be classified against the current
     salesforce_deleted_records (a 'deleted' row under 'flag', a kept deleted row
     under 'exclude'), so changing that var re-classifies everything.
-    Run when the model is compiled and again when its pre-hook is, before either
-    changes the table, so both take the same decision.
+    Run once, when the model is compiled; the pre-hook reads the decision from
+    the compiled SQL (salesforce_base_narrow_marker), so both always agree.
 -#}
 {% macro salesforce_base_increment_is_whole(table_name) %}
     {%- if not execute -%}
@@ -169,11 +166,18 @@ select * from classified
 {% endmacro %}
 
 
+{#- the comment the compiled SQL of a base model carries when the run re-classifies the
+    changed ids only: its pre-hook reads it instead of counting the rows a second time -#}
+{% macro salesforce_base_narrow_marker() -%}
+    -- revenue_funnel: incremental run, changed ids only
+{%- endmacro %}
+
+
 {#- a pre-hook: the rows the run replaces that delete+insert by id cannot find -#}
 {% macro salesforce_base_delete_replaced_rows(table_name) %}
     {%- if not is_incremental() -%}
         select 1
-    {%- elif salesforce_base_increment_is_whole(table_name) -%}
+    {%- elif salesforce_base_narrow_marker() | trim in (model.compiled_code or '') -%}
         delete from {{ this }} where id is null
     {%- else -%}
         delete from {{ this }}
