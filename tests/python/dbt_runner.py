@@ -99,8 +99,10 @@ def run_dbt_target(
 # that itself. So the tests keep one saved parse per (project files, target, vars, connection
 # settings) in PARSE_CACHE_DIR and start every command from it; the DuckDB file is opened by a
 # path relative to its folder, so warehouses in different folders share a parse when their file
-# names are equal. The key includes a hash of every project file: a cached parse is only ever
-# reused for exactly the files it was made from, never partially re-parsed after an edit.
+# names are equal. The key includes a hash of every project file, taken once per test process: a
+# file edited while the tests run is not seen by the key, and dbt's own check of each file's hash
+# then re-parses what changed (a partial parse, still correct). Between test sessions a saved
+# parse is reused for exactly the files it was made from.
 
 PARSE_CACHE_NAME = "partial_parse.msgpack"
 PARSE_CACHE_DIR = PROJECT_DIR / "build" / "test" / "parse_cache"
