@@ -17,6 +17,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+import yaml
 from dbt_runner import PROJECT_DIR, query, run_dbt
 from new_day import hold_back, load_new_day
 
@@ -212,20 +213,27 @@ def test_attribution_recomputes_only_persons_whose_inputs_changed(
     assert after[0][2] == after[0][0]
 
 
-def base_run_differences(
-    database: Path, work: Path, name: str, tables: tuple[str, ...], variables: dict | None = None
+def incremental_run_differences(
+    database: Path, work: Path, name: str, models: tuple[str, ...], variables: dict | None = None
 ) -> dict[str, int]:
-    """Run the base models `tables` incrementally on `database`, then fully on a copy taken before
-    that run; the differing row groups of the two results per table (empty when equal)."""
-    selection = ["--select", *(f"base_salesforce__{table}" for table in tables)]
+    """Run `models` incrementally on `database`, then fully on a copy taken before that run; the
+    differing row groups of the two results per model (empty when equal)."""
+    selection = ["--select", *models]
     full_db = work / f"{name}_full.duckdb"
     shutil.copyfile(database, full_db)
     rerun = run_dbt(["run", *selection], database, work / name, variables=variables)
     assert rerun.returncode == 0, rerun.output
     full = run_dbt(["run", "--full-refresh", *selection], full_db, work / f"{name}_full", variables=variables)
     assert full.returncode == 0, full.output
-    models = {f"base_salesforce__{table}" for table in tables}
     return {table: count for table, count in differing_tables(database, full_db).items() if table in models}
+
+
+def base_run_differences(
+    database: Path, work: Path, name: str, tables: tuple[str, ...], variables: dict | None = None
+) -> dict[str, int]:
+    """incremental_run_differences of the base models of the raw `tables`."""
+    models = tuple(f"base_salesforce__{table}" for table in tables)
+    return incremental_run_differences(database, work, name, models, variables)
 
 
 def test_base_tables_rebuild_whole_when_raw_rows_vanish_or_arrive_with_old_load_times(
@@ -275,3 +283,27 @@ def test_base_tables_reclassify_everything_when_deleted_records_are_flagged_inst
     flag = {"salesforce_deleted_records": "flag"}
     assert base_run_differences(flagged_db, work, "flagged", ("task", "event"), flag) == {}
     assert query(flagged_db, deleted_tasks) == [(0,)]
+
+
+def test_staged_leads_reflag_every_lead_when_the_test_lead_vars_change(
+    incremental_and_full: tuple[Path, Path, Path],
+) -> None:
+    """stg_salesforce__leads is incremental, and its test-lead flag depends on two vars: adding
+    the most common real email domain to test_lead_email_domains on an incremental run must flag
+    the stored leads of that domain too, as a full refresh does."""
+    incremental_db, _, work = incremental_and_full
+    domain, leads = query(
+        incremental_db,
+        "select email_domain, count(*) from stg_salesforce__leads where not is_test_lead "
+        "and email_domain is not null group by email_domain order by count(*) desc, email_domain limit 1",
+    )[0]
+    assert leads > 1
+    reflagged_db = work / "reflagged.duckdb"
+    shutil.copyfile(incremental_db, reflagged_db)
+    project_vars = yaml.safe_load((PROJECT_DIR / "dbt_project.yml").read_text())["vars"]
+    domains = {"test_lead_email_domains": [*project_vars["test_lead_email_domains"], domain]}
+    models = ("stg_salesforce__leads",)
+    differences = incremental_run_differences(reflagged_db, work, "reflagged", models, domains)
+    assert differences == {}
+    flagged = f"select count(*) from stg_salesforce__leads where is_test_lead and email_domain = '{domain}'"
+    assert query(reflagged_db, flagged) == [(leads,)]

@@ -1,10 +1,43 @@
+{#
+    One row per lead kept by base_salesforce__lead, renamed and typed, with the
+    test-lead flag. Incremental like the other large staging models: a run
+    takes the leads loaded since the newest stored load minus the lookback and
+    replaces them (delete+insert), after deleting the leads the base model no
+    longer keeps. The flag depends on two vars, so a run first counts the
+    stored leads whose flag the current vars would change; when there is one,
+    the run takes every lead again.
+#}
+{{ config(
+    materialized=incremental_materialization(),
+    unique_key='lead_id',
+    incremental_strategy='delete+insert',
+    on_schema_change='append_new_columns',
+    pre_hook="{{ delete_excluded_staging_rows('base_salesforce__lead', 'lead_id') }}",
+) }}
 {%- set test_domains = validated_var('test_lead_email_domains', type='string_list') -%}
 {%- set test_names = validated_var('test_lead_names', type='string_list') -%}
+{#- coalesce: a lead without email, last name or company is not a test lead -#}
+{%- set is_test_lead -%}
+    coalesce(
+        email_domain in {{ sql_string_list(test_domains | map('lower') | list) }}
+        or lower(last_name) in {{ sql_string_list(test_names | map('lower') | list) }}
+        or lower(company_name) in {{ sql_string_list(test_names | map('lower') | list) }},
+        false
+    )
+{%- endset -%}
+{%- set loaded_at = 'coalesce(_fivetran_synced, system_modstamp)' -%}
+{%- set flags_are_current = true -%}
+{%- if is_incremental() and execute -%}
+    {%- set stale_flags = run_query(
+        'select count(*) from ' ~ this ~ ' where is_test_lead != ' ~ is_test_lead
+    ).rows[0][0] -%}
+    {%- set flags_are_current = stale_flags == 0 -%}
+{%- endif %}
 
 with source as (
 
     select * from {{ ref('revenue_funnel', 'base_salesforce__lead') }}
-    where exclusion_reason is null
+    where exclusion_reason is null {{ incremental_staging_filter(loaded_at) if flags_are_current }}
 
 ),
 
@@ -57,13 +90,7 @@ flagged as (
 
     select
         *,
-        -- coalesce: a lead without email, last name or company is not a test lead
-        coalesce(
-            email_domain in {{ sql_string_list(test_domains | map('lower') | list) }}
-            or lower(last_name) in {{ sql_string_list(test_names | map('lower') | list) }}
-            or lower(company_name) in {{ sql_string_list(test_names | map('lower') | list) }},
-            false
-        ) as is_test_lead
+        {{ is_test_lead }} as is_test_lead
     from renamed
 
 )
