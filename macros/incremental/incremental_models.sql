@@ -67,6 +67,19 @@
 {% endmacro %}
 
 
+{#- the config of an incremental staging model: delete+insert by its record key, after the
+    records its base model no longer keeps are deleted (a pre-hook) -#}
+{% macro incremental_staging_config(base_model, key_column) %}
+    {{- config(
+        materialized=incremental_materialization(),
+        unique_key=key_column,
+        incremental_strategy='delete+insert',
+        on_schema_change='append_new_columns',
+        pre_hook="{{ delete_excluded_staging_rows('" ~ base_model ~ "', '" ~ key_column ~ "') }}",
+    ) -}}
+{% endmacro %}
+
+
 {% macro delete_excluded_staging_rows(base_model, key_column) %}
     {{- delete_rows_with_missing_keys(
         key_column,

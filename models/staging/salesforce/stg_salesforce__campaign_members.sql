@@ -1,10 +1,4 @@
-{{ config(
-    materialized=incremental_materialization(),
-    unique_key='campaign_member_id',
-    incremental_strategy='delete+insert',
-    on_schema_change='append_new_columns',
-    pre_hook="{{ delete_excluded_staging_rows('base_salesforce__campaign_member', 'campaign_member_id') }}",
-) }}
+{{ incremental_staging_config('base_salesforce__campaign_member', 'campaign_member_id') }}
 
 with source as (
 

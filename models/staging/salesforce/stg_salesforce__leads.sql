@@ -7,13 +7,7 @@
     stored leads whose flag the current vars would change; when there is one,
     the run takes every lead again.
 #}
-{{ config(
-    materialized=incremental_materialization(),
-    unique_key='lead_id',
-    incremental_strategy='delete+insert',
-    on_schema_change='append_new_columns',
-    pre_hook="{{ delete_excluded_staging_rows('base_salesforce__lead', 'lead_id') }}",
-) }}
+{{ incremental_staging_config('base_salesforce__lead', 'lead_id') }}
 {%- set test_domains = validated_var('test_lead_email_domains', type='string_list') -%}
 {%- set test_names = validated_var('test_lead_names', type='string_list') -%}
 {#- coalesce: a lead without email, last name or company is not a test lead -#}

@@ -1,10 +1,4 @@
-{{ config(
-    materialized=incremental_materialization(),
-    unique_key='opportunity_history_id',
-    incremental_strategy='delete+insert',
-    on_schema_change='append_new_columns',
-    pre_hook="{{ delete_excluded_staging_rows('base_salesforce__opportunity_history', 'opportunity_history_id') }}",
-) }}
+{{ incremental_staging_config('base_salesforce__opportunity_history', 'opportunity_history_id') }}
 
 with source as (
 
