@@ -89,11 +89,12 @@ dbt-test: install test-data
 	$(BIN)/python scripts/run_analyses.py $(TEST_DUCKDB) target
 
 # Two workers (the machine has two cores), each test file whole on one worker (--dist loadfile),
-# so a file's module fixtures (the fault suite's baselines) are built once. PYTEST_WORKERS=0 runs
-# them in one process.
+# so a file's module fixtures (the fault suite's baselines) are built once, handed out in
+# collection order (--no-loadscope-reorder), where tests/python/conftest.py puts the slowest
+# files first. PYTEST_WORKERS=0 runs them in one process.
 PYTEST_WORKERS ?= 2
 pytest: install system-deps
-	$(BIN)/python -m pytest tests/python -q -n $(PYTEST_WORKERS) --dist loadfile --durations=15
+	$(BIN)/python -m pytest tests/python -q -n $(PYTEST_WORKERS) --dist loadfile --no-loadscope-reorder --durations=15
 
 clean:
 	rm -rf target logs build $(VENV) revenue_funnel.duckdb
