@@ -61,7 +61,7 @@ with source as (
 
 -- most ids have one raw row: only the ids with several copies (and the rows
 -- without an id) need the dedup window and its content hash, the costliest part
--- of the model (at 1M leads the task table's build went from 2.7 s to 0.9 s)
+-- of the model (docs/benchmarks.md, third round)
 id_copies as (
 
     select

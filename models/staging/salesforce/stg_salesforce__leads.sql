@@ -19,7 +19,7 @@
         false
     )
 {%- endset -%}
-{%- set loaded_at = 'coalesce(_fivetran_synced, system_modstamp)' -%}
+{%- set loaded_at = salesforce_base_loaded_at('lead') -%}
 {%- set flags_are_current = true -%}
 {%- if is_incremental() and execute -%}
     {%- set stale_flags = run_query(

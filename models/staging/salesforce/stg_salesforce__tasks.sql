@@ -3,7 +3,7 @@
 with source as (
 
     select * from {{ ref('revenue_funnel', 'base_salesforce__task') }}
-    where exclusion_reason is null {{ incremental_staging_filter('coalesce(_fivetran_synced, system_modstamp)') }}
+    where exclusion_reason is null {{ incremental_staging_filter(salesforce_base_loaded_at('task')) }}
 
 ),
 
