@@ -74,22 +74,107 @@ movement_counts as (
 
 ),
 
-open_state as (
+-- An open visit counts from the day it was entered to the day before it was left. Rather
+-- than joining every visit with every day it was open (tens of millions of rows at 1M
+-- leads), each visit adds itself on its entry day and removes itself on its exit day,
+-- and a day's state is the running sum of those changes. Changes before the calendar's
+-- first day count on that day. Amounts are summed as decimals, so the running sum adds
+-- and removes them exactly.
+open_visits as (
 
-    -- a visit covers every day from its entry to the day before it was left
     select
-        calendar.date_day,
         visits.stage_name,
-        count(*) as open_opportunities_count,
-        sum(opportunities.amount) as open_amount
+        cast(visits.entered_at as date) as entered_date,
+        cast(visits.exited_at as date) as exited_date,
+        cast(opportunities.amount as decimal(38, 10)) as amount
     from visits
     inner join opportunities
         on visits.opportunity_id = opportunities.opportunity_id
-    inner join calendar
-        on calendar.date_day >= cast(visits.entered_at as date)
-            and (visits.exited_at is null or calendar.date_day < cast(visits.exited_at as date))
     where not visits.is_closed_stage
-    group by calendar.date_day, visits.stage_name
+
+),
+
+visit_changes as (
+
+    select
+        entered_date as date_day,
+        stage_name,
+        1 as count_change,
+        amount as amount_change
+    from open_visits
+
+    union all
+
+    select
+        exited_date as date_day,
+        stage_name,
+        -1 as count_change,
+        -amount as amount_change
+    from open_visits
+    where exited_date is not null
+
+),
+
+calendar_start as (
+
+    select min(date_day) as first_day
+    from calendar
+
+),
+
+open_changes as (
+
+    select
+        greatest(visit_changes.date_day, calendar_start.first_day) as date_day,
+        visit_changes.stage_name,
+        sum(visit_changes.count_change) as count_change,
+        sum(visit_changes.amount_change) as amount_change
+    from visit_changes
+    cross join calendar_start
+    group by
+        greatest(visit_changes.date_day, calendar_start.first_day),
+        visit_changes.stage_name
+
+),
+
+open_stage_names as (
+
+    select distinct stage_name
+    from open_changes
+
+),
+
+running_state as (
+
+    select
+        calendar.date_day,
+        open_stage_names.stage_name,
+        sum(coalesce(open_changes.count_change, 0)) over (
+            partition by open_stage_names.stage_name
+            order by calendar.date_day rows between unbounded preceding and current row
+        ) as open_opportunities_count,
+        sum(open_changes.amount_change) over (
+            partition by open_stage_names.stage_name
+            order by calendar.date_day rows between unbounded preceding and current row
+        ) as open_amount
+    from calendar
+    cross join open_stage_names
+    left join open_changes
+        on
+            calendar.date_day = open_changes.date_day
+            and open_stage_names.stage_name = open_changes.stage_name
+
+),
+
+open_state as (
+
+    select
+        date_day,
+        stage_name,
+        cast(open_opportunities_count as {{ dbt.type_bigint() }}) as open_opportunities_count,
+        cast(open_amount as {{ type_double() }}) as open_amount
+    from running_state
+    where open_opportunities_count > 0
 
 ),
 
