@@ -2,10 +2,11 @@
 
 One set of generated raw data (2,000 demo leads) is built twice, unchanged: with the default
 DuckDB target, and with `--target postgres` after scripts/load_raw_postgres.py copied the raw
-tables into Postgres. Both builds run every dbt test. The key marts must then agree row by
-row: the same columns, the same number of rows, equal keys, counts, dates and strings, and
-floats within 1e-9 relative (1e-9 absolute where an exact zero comes out as +-1e-16 of
-floating-point cancellation on one engine). Every other mart is compared the same way.
+tables into Postgres. Both builds run every data test, and the Postgres build every unit test
+(on DuckDB `make dbt-test` runs them). The key marts must then agree row by row: the same
+columns, the same number of rows, equal keys, counts, dates and strings, and floats within 1e-9
+relative (1e-9 absolute where an exact zero comes out as +-1e-16 of floating-point cancellation
+on one engine). Every other mart is compared the same way.
 
 Postgres comes from scripts/start_postgres.sh (installed and started when missing) and this
 module works in a database of its own, dropped at the end. A server that cannot be started is

@@ -4,11 +4,12 @@ One set of generated raw data (LEADS demo leads) is built twice, unchanged: with
 DuckDB target, and with `--target spark` (dbt-spark, `method: session`, a local pyspark in
 dbt's own process) after scripts/load_raw_spark.py copied the raw tables into a Spark catalog
 of this test's own (warehouse and Derby metastore in a temporary directory). Both builds run
-`dbt build --full-refresh`: seeds, models, every data test and every unit test. Snapshots are
-disabled on Spark (dbt-spark snapshots need Delta, Hudi or Iceberg; see README). Every mart
-(fct_, dim_, audit_) is then exported from Spark to Parquet and compared row by row with the
-DuckDB build, as tests/python/test_postgres.py does: the same columns, the same number of
-rows, equal keys, counts, dates and strings, floats within 1e-9 relative.
+`dbt build --full-refresh`: seeds, models and every data test, and on Spark every unit test too
+(on DuckDB `make dbt-test` runs them). Snapshots are disabled on Spark (dbt-spark snapshots
+need Delta, Hudi or Iceberg; see README). Every mart (fct_, dim_, audit_) is then exported from
+Spark to Parquet and compared row by row with the DuckDB build, as
+tests/python/test_postgres.py does: the same columns, the same number of rows, equal keys,
+counts, dates and strings, floats within 1e-9 relative.
 
 Spark needs Java (scripts/install_system_deps.sh installs it). A Spark that cannot start is a
 failure, not a skip: set REVENUE_FUNNEL_SKIP_SPARK=1 to skip on purpose.
