@@ -51,8 +51,8 @@ subjects as (
 ),
 
 -- the first rule each subject matches: the lowest matching priority, an aggregate rather
--- than a row_number() window (1M leads: 1.2 s -> 0.6 s; hashing is cheaper than sorting
--- a million partitions), joined back to its rule (rule_priority is the seed's key)
+-- than a row_number() window (hashing is cheaper than sorting a million partitions; see
+-- docs/benchmarks.md), joined back to its rule (rule_priority is the seed's key)
 first_matches as (
 
     select

@@ -78,8 +78,8 @@ movement_counts as (
 -- than joining every visit with every day it was open (tens of millions of rows at 1M
 -- leads), each visit adds itself on its entry day and removes itself on its exit day,
 -- and a day's state is the running sum of those changes. Changes before the calendar's
--- first day count on that day. Amounts are summed as decimals, so the running sum adds
--- and removes them exactly.
+-- first day count on that day. Amounts are summed as decimal(38,10), so the running sum
+-- adds and removes them exactly (to 1e-10, up to 1e28: beyond any Salesforce currency field).
 open_visits as (
 
     select
