@@ -16,7 +16,9 @@ marts. The checks:
   not_null contract constraints, which the warehouse enforces (the DuckDB build declares each
   of them NOT NULL); every model with such columns carries the test not_null_constraints_hold,
   which checks them where constraints are not enforced (Spark); no such model's column keeps a
-  plain not_null test node (the base models are outside the rule).
+  plain not_null test node (the base models are outside the rule);
+- every unit test's name fits a Postgres identifier (63 characters): its fixture relations are
+  named after it, and the Postgres golden runs every unit test.
 
 - the DAG's shape stays within agreed limits (dbt-project-evaluator's rules, with the
   exceptions listed below and why): no model outside models/audit reads more than
@@ -228,6 +230,21 @@ def package_ref_problems(manifest: dict) -> list[str]:
     return sorted(problems)
 
 
+# Postgres truncates longer identifiers, and dbt refuses to create such a relation: a unit
+# test's fixture tables are named after the test, so its name must fit.
+MAX_IDENTIFIER_LENGTH = 63
+
+
+def unit_test_name_problems(manifest: dict) -> list[str]:
+    """Every unit test's name fits a Postgres identifier (the goldens run them there)."""
+    return sorted(
+        f"{test['name']}: {len(test['name'])} characters, more than {MAX_IDENTIFIER_LENGTH}:"
+        " Postgres cannot name its fixture relation"
+        for test in manifest.get("unit_tests", {}).values()
+        if test.get("package_name") == PACKAGE and len(test["name"]) > MAX_IDENTIFIER_LENGTH
+    )
+
+
 def seed_values(seed: str, column: str) -> set[str]:
     with (PROJECT_DIR / "seeds" / f"{seed}.csv").open(newline="") as handle:
         return {row[column] for row in csv.DictReader(handle)}
@@ -336,6 +353,7 @@ def manifest(project_manifest: dict) -> dict:
         pytest.param(access_problems, id="the_marts_are_exactly_the_public_models"),
         pytest.param(dag_shape_problems, id="the_dag_keeps_its_shape"),
         pytest.param(package_ref_problems, id="every_ref_names_the_package"),
+        pytest.param(unit_test_name_problems, id="unit_test_names_fit_postgres"),
     ],
 )
 def test_structure_rule(manifest: dict, rule: Callable[[dict], list[str]]) -> None:
@@ -488,6 +506,12 @@ def test_each_rule_catches_a_break(manifest: dict) -> None:
             f"{exposure['name']}: ref('{exposure['refs'][0]['name']}') without the package name",
         ]
     )
+    # a unit test named beyond Postgres's identifier length
+    long_test = next(iter(broken["unit_tests"].values()))
+    long_test["name"] = "a" * (MAX_IDENTIFIER_LENGTH + 1)
+    assert unit_test_name_problems(broken) == [
+        f"{long_test['name']}: 64 characters, more than 63: Postgres cannot name its fixture relation"
+    ]
     # a model without its fallback test, a constraint the warehouse does not enforce, a plain test
     enforced = warehouse_not_null_columns_from(manifest)
     enforced["fct_funnel_periods"].discard("leads_count")
