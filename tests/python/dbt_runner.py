@@ -105,6 +105,9 @@ def run_dbt_target(
 # parse is reused for exactly the files it was made from.
 
 PARSE_CACHE_NAME = "partial_parse.msgpack"
+# dbt's flags that leave out the unit tests, for builds that do not need them: their fixtures
+# do not depend on the raw data, and `make dbt-test` runs them on DuckDB.
+NO_UNIT_TESTS = ("--exclude-resource-type", "unit_test")
 PARSE_CACHE_DIR = PROJECT_DIR / "build" / "test" / "parse_cache"
 PROJECT_FILE_DIRS = ("models", "macros", "seeds", "snapshots", "analyses", "tests", "docs")
 PROJECT_FILE_SUFFIXES = {".sql", ".yml", ".yaml", ".md", ".csv"}
@@ -399,11 +402,10 @@ def fetch_sorted(rows: list[tuple]) -> list[tuple]:
 def build_on_duckdb_and(target: str, env: dict[str, str], duckdb_file: Path, work: Path) -> None:
     """`dbt build --full-refresh` of the same raw data twice, in parallel: on the DuckDB file and
     on `target` (reached with `env`), each in work/<target>. Both must pass. The unit tests run
-    on `target` only: on DuckDB `make dbt-test` runs them, and their fixtures do not depend on
-    the raw data."""
+    on `target` only (NO_UNIT_TESTS on DuckDB)."""
 
     def build(name: str, build_env: dict[str, str]) -> DbtResult:
-        skip_unit_tests = ["--exclude-resource-type", "unit_test"] if name == "duckdb" else []
+        skip_unit_tests = NO_UNIT_TESTS if name == "duckdb" else ()
         return run_dbt_target(["build", "--full-refresh", *skip_unit_tests], name, work / name, env=build_env)
 
     with ThreadPoolExecutor(max_workers=2) as pool:

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from dbt_runner import PROJECT_DIR, run_dbt
+from dbt_runner import NO_UNIT_TESTS, PROJECT_DIR, run_dbt
 
 FACTORS_WITHOUT_HANDLED = """\
 factor,factor_order,kpi_stage,numerator_stage,denominator_stage,owner_department,label_en,label_ja
@@ -52,7 +52,7 @@ def _without_handled(demo_warehouse: Path, work: Path) -> Path:
     database = work / "without_handled.duckdb"
     shutil.copyfile(demo_warehouse, database)
     result = run_dbt(
-        ["build", "--select", "funnel_factors+", "--exclude-resource-type", "unit_test"],
+        ["build", "--select", "funnel_factors+", *NO_UNIT_TESTS],
         database,
         work,
         project_dir=project,

@@ -18,14 +18,12 @@ from pathlib import Path
 import duckdb
 import pytest
 import yaml
-from dbt_runner import PROJECT_DIR, query, run_dbt
+from dbt_runner import NO_UNIT_TESTS, PROJECT_DIR, query, run_dbt
 from new_day import hold_back, load_new_day
 
 GENERATOR = PROJECT_DIR / "scripts" / "generate_demo_data.py"
 # the last days of activity are the "new day" (a few days, so a 2000-lead warehouse gets enough rows)
 CUTOFF = "2026-09-25"
-# The unit tests' fixtures do not depend on the data; `make dbt-test` runs them.
-NO_UNIT_TESTS = ("--exclude-resource-type", "unit_test")
 
 
 def generate(database: Path, leads: int = 2000) -> None:

@@ -28,7 +28,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from dbt_runner import generate_raw_duckdb, load_csv_tables, query, run_dbt
+from dbt_runner import NO_UNIT_TESTS, generate_raw_duckdb, load_csv_tables, query, run_dbt
 
 FIXTURE_DIR = Path(__file__).parent / "fixtures" / "messy_org"
 ABSENT_TABLES = {
@@ -287,7 +287,7 @@ def test_every_other_table_may_be_absent(tmp_path: Path, present: set[str], expe
     database = tmp_path / "sparse.duckdb"
     load_fixture(database)
     build = run_dbt(
-        ["build", "--full-refresh", "--exclude-resource-type", "unit_test"],
+        ["build", "--full-refresh", *NO_UNIT_TESTS],
         database,
         tmp_path,
         {"salesforce_absent_tables": sorted(ALL_TABLES - present)},

@@ -11,7 +11,7 @@ from collections import defaultdict
 from pathlib import Path
 
 import pytest
-from dbt_runner import PROJECT_DIR, query, run_dbt, values_match
+from dbt_runner import NO_UNIT_TESTS, PROJECT_DIR, query, run_dbt, values_match
 
 
 @pytest.fixture(scope="module")
@@ -20,7 +20,7 @@ def weekly_warehouse(demo_warehouse: Path, tmp_path_factory: pytest.TempPathFact
     database = work / "weekly.duckdb"
     shutil.copy(demo_warehouse, database)
     build = run_dbt(
-        ["build", "--full-refresh", "--exclude-resource-type", "unit_test"],
+        ["build", "--full-refresh", *NO_UNIT_TESTS],
         database,
         work,
         {"funnel_period_grain": "week"},
