@@ -68,6 +68,11 @@ def query(database: Path, sql: str) -> list[tuple]:
         return con.execute(sql).fetchall()
 
 
+# dbt's flags that leave out the unit tests, for builds that do not need them: their fixtures
+# do not depend on the raw data, and `make dbt-test` runs them on DuckDB.
+NO_UNIT_TESTS = ("--exclude-resource-type", "unit_test")
+
+
 # --- Other targets (Postgres): additive helpers for tests/python/test_postgres.py -------------
 
 START_POSTGRES = PROJECT_DIR / "scripts" / "start_postgres.sh"
@@ -105,9 +110,6 @@ def run_dbt_target(
 # parse is reused for exactly the files it was made from.
 
 PARSE_CACHE_NAME = "partial_parse.msgpack"
-# dbt's flags that leave out the unit tests, for builds that do not need them: their fixtures
-# do not depend on the raw data, and `make dbt-test` runs them on DuckDB.
-NO_UNIT_TESTS = ("--exclude-resource-type", "unit_test")
 PARSE_CACHE_DIR = PROJECT_DIR / "build" / "test" / "parse_cache"
 PROJECT_FILE_DIRS = ("models", "macros", "seeds", "snapshots", "analyses", "tests", "docs")
 PROJECT_FILE_SUFFIXES = {".sql", ".yml", ".yaml", ".md", ".csv"}
